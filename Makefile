@@ -1,0 +1,30 @@
+# High-Performance I/O workbook: every command a user needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+JAVA_HOME := $(shell chapter05/scripts/find-jdk.sh)
+ifeq ($(JAVA_HOME),)
+$(error No JDK 25 or newer found: install one (Debian/Ubuntu: apt-get install temurin-25-jdk; macOS: brew install --cask temurin@25) or set JAVA_HOME)
+endif
+export JAVA_HOME
+JAVA := $(JAVA_HOME)/bin/java
+MVN := ./mvnw -q -B
+JAR := chapter05/target/high_perf_lb.jar
+
+.PHONY: help build test bench clean
+
+help: ## list every target
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+build: ## compile everything and build the runnable jar (chapter05/target/high_perf_lb.jar)
+	$(MVN) -DskipTests install
+
+test: ## run every test (event-loop contract per backend, structs, load balancer, solutions)
+	./mvnw -B -ntp install
+
+bench: build ## JMH: cost of one runOnce vs idle fds per backend (QUICK=1 for a ~2 minute run)
+	$(MVN) -pl chapter05 dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
+	chapter05/scripts/bench.sh $(if $(QUICK),quick,full)
+
+clean: ## remove build output
+	$(MVN) clean

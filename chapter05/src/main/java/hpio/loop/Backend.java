@@ -1,0 +1,40 @@
+package hpio.loop;
+
+import java.io.IOException;
+
+/**
+ * What each kernel mechanism implements: translate our interest flags into kernel
+ * registrations, and the kernel's readiness back into our flags in a
+ * {@link FiredEvents} batch. Nothing else: bookkeeping of handlers, stale-event
+ * filtering and dispatch live once, in {@link EventLoop} (Redis's {@code ae.c} and
+ * its {@code ae_epoll.c}, {@code ae_select.c} are the model).
+ *
+ * <p>The loop guarantees: {@code add} only for an fd not registered, {@code modify}
+ * and {@code remove} only for one that is, and the previous interest is passed in.
+ */
+public interface Backend extends AutoCloseable {
+    /** "select", "poll", "epoll", "kqueue" or "nio". */
+    String name();
+
+    /** Whether {@link Events#EDGE} can be honoured. */
+    boolean supportsEdgeTriggered();
+
+    void add(int fd, int interest) throws IOException;
+
+    void modify(int fd, int oldInterest, int newInterest) throws IOException;
+
+    void remove(int fd, int oldInterest) throws IOException;
+
+    /**
+     * Waits until something is ready or the timeout passes and fills {@code fired}
+     * from index 0.
+     *
+     * @param timeoutMillis -1 waits without limit, 0 does not wait
+     * @return how many entries were filled; 0 on timeout or when a signal
+     *         interrupted the wait (EINTR)
+     */
+    int poll(int timeoutMillis, FiredEvents fired) throws IOException;
+
+    @Override
+    void close() throws IOException;
+}

@@ -1,0 +1,84 @@
+package hpio.loop;
+
+import hpio.loop.backends.EpollBackend;
+import hpio.loop.backends.KqueueBackend;
+import hpio.loop.backends.NioBackend;
+import hpio.loop.backends.PollBackend;
+import hpio.loop.backends.SelectBackend;
+import hpio.nativeio.Platform;
+import hpio.net.NativeSockets;
+import hpio.net.NioSockets;
+import hpio.net.Sockets;
+import java.io.IOException;
+import java.util.List;
+
+/** Picks and opens a backend: by name, or "auto" for the best this OS has. */
+public final class EventLoops {
+    private EventLoops() {}
+
+    /** Every backend name, as accepted by {@link #open}. */
+    public static final List<String> NAMES = List.of("select", "poll", "epoll", "kqueue", "nio");
+
+    /** The order "auto" tries them in, best first (the one place this is decided). */
+    public static final List<String> BEST_FIRST = List.of("epoll", "kqueue", "poll", "select");
+
+    /** The backend "auto" picks here: epoll on Linux, kqueue on macOS and the BSDs, else poll. */
+    public static String autoName() {
+        for (String name : BEST_FIRST) if (isAvailable(name)) return name;
+        return "nio";
+    }
+
+    public static boolean isAvailable(String name) {
+        boolean posix = Platform.isLinux() || Platform.isBsd();
+        return switch (name) {
+            case "epoll" -> Platform.isLinux();
+            case "kqueue" -> Platform.isBsd();
+            case "poll", "select" -> posix;
+            case "nio" -> true;
+            default -> false;
+        };
+    }
+
+    /** Why {@code name} cannot be opened here, or null when it can. */
+    public static String unavailableReason(String name) {
+        if (name.equals("auto")) return null;
+        if (!NAMES.contains(name)) {
+            return "unknown event backend '" + name + "' (choose auto, " + String.join(", ", NAMES) + ")";
+        }
+        if (isAvailable(name)) return null;
+        String needs = switch (name) {
+            case "epoll" -> "Linux";
+            case "kqueue" -> "macOS or FreeBSD";
+            default -> "Linux, macOS or FreeBSD";
+        };
+        return "the " + name + " backend needs " + needs + "; this is " + System.getProperty("os.name");
+    }
+
+    /**
+     * Opens a loop on the named backend with its matching socket layer.
+     *
+     * @param name      "auto", "select", "poll", "epoll", "kqueue" or "nio"
+     * @param batchSize most events handled per {@link EventLoop#runOnce}
+     * @throws IllegalArgumentException for an unknown name or one this OS lacks
+     */
+    public static EventLoop open(String name, int batchSize) throws IOException {
+        String reason = unavailableReason(name);
+        if (reason != null) throw new IllegalArgumentException(reason);
+        String chosen = name.equals("auto") ? autoName() : name;
+        Sockets sockets = chosen.equals("nio") ? new NioSockets() : new NativeSockets();
+        Backend backend = switch (chosen) {
+            case "select" -> new SelectBackend();
+            case "poll" -> new PollBackend();
+            case "epoll" -> new EpollBackend(batchSize);
+            case "kqueue" -> new KqueueBackend(batchSize);
+            case "nio" -> new NioBackend((NioSockets) sockets);
+            default -> throw new AssertionError(chosen);
+        };
+        try {
+            return new EventLoop(backend, sockets, batchSize);
+        } catch (IOException | RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package hpio.loop;
+
+/**
+ * The event flags of the loop API (the chapter's EVENT_READ, EVENT_WRITE, ...).
+ * Backends translate these to and from their kernel's flags; nothing above the
+ * backends ever sees EPOLLIN or EVFILT_READ.
+ */
+public final class Events {
+    private Events() {}
+
+    /** Readable: data, EOF, or (on a listening socket) a connection to accept. */
+    public static final int READ = 1;
+    /** Writable: room in the send buffer, or a non-blocking connect has finished. */
+    public static final int WRITE = 1 << 1;
+    /** An error is pending on the socket: the next read or write reports it. Always delivered. */
+    public static final int ERROR = 1 << 2;
+    /**
+     * The peer hung up (at least its sending side). Data may still be buffered:
+     * read until EOF before concluding. Always delivered.
+     */
+    public static final int HUP = 1 << 3;
+    /**
+     * Registration flag, not an event: edge-triggered (epoll's EPOLLET, kqueue's
+     * EV_CLEAR). Notifies once per change; the handler must drain to EAGAIN.
+     */
+    public static final int EDGE = 1 << 4;
+
+    static final int INTEREST_MASK = READ | WRITE | EDGE;
+
+    public static String toString(int events) {
+        if (events == 0) return "NONE";
+        StringBuilder b = new StringBuilder();
+        if ((events & READ) != 0) b.append("READ|");
+        if ((events & WRITE) != 0) b.append("WRITE|");
+        if ((events & ERROR) != 0) b.append("ERROR|");
+        if ((events & HUP) != 0) b.append("HUP|");
+        if ((events & EDGE) != 0) b.append("EDGE|");
+        b.setLength(b.length() - 1);
+        return b.toString();
+    }
+}

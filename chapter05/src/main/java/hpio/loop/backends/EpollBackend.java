@@ -1,0 +1,109 @@
+package hpio.loop.backends;
+
+import static hpio.nativeio.LinuxEpoll.DATA_OFFSET;
+import static hpio.nativeio.LinuxEpoll.EVENT_SIZE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+import hpio.loop.Backend;
+import hpio.loop.Events;
+import hpio.loop.FiredEvents;
+import hpio.nativeio.Errno;
+import hpio.nativeio.LinuxEpoll;
+import hpio.nativeio.NativeIOException;
+import hpio.nativeio.Posix;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Linux epoll(7): the kernel keeps the interest list, so registering costs one
+ * epoll_ctl per change and a wait costs O(ready), not O(registered).
+ */
+public final class EpollBackend implements Backend {
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment cs = Posix.newCallState(arena);
+    private final MemorySegment change = arena.allocate(LinuxEpoll.EPOLL_EVENT);
+    private final MemorySegment ready;
+    private final int capacity;
+    private final int epfd;
+
+    public EpollBackend(int batchSize) throws IOException {
+        capacity = batchSize;
+        ready = arena.allocate(LinuxEpoll.EPOLL_EVENT, batchSize);
+        epfd = LinuxEpoll.epollCreate1(cs, LinuxEpoll.EPOLL_CLOEXEC);
+        if (epfd < 0) {
+            int errno = Posix.errno(cs);
+            arena.close();
+            throw new NativeIOException("epoll_create1(EPOLL_CLOEXEC)", errno);
+        }
+    }
+
+    @Override public String name() { return "epoll"; }
+
+    @Override public boolean supportsEdgeTriggered() { return true; }
+
+    static int toEpoll(int interest) {
+        int e = 0;
+        // EPOLLRDHUP: tell us when the peer half-closes, so HUP can be reported.
+        if ((interest & Events.READ) != 0) e |= LinuxEpoll.EPOLLIN | LinuxEpoll.EPOLLRDHUP;
+        if ((interest & Events.WRITE) != 0) e |= LinuxEpoll.EPOLLOUT;
+        // Edge-triggered: one notification per change; the handler must read
+        // (or accept) until EAGAIN or it will not hear about this fd again.
+        if ((interest & Events.EDGE) != 0) e |= LinuxEpoll.EPOLLET;
+        return e;
+    }
+
+    static int fromEpoll(int e) {
+        int events = 0;
+        if ((e & LinuxEpoll.EPOLLIN) != 0) events |= Events.READ;
+        if ((e & LinuxEpoll.EPOLLOUT) != 0) events |= Events.WRITE;
+        if ((e & LinuxEpoll.EPOLLERR) != 0) events |= Events.ERROR;
+        if ((e & (LinuxEpoll.EPOLLHUP | LinuxEpoll.EPOLLRDHUP)) != 0) events |= Events.HUP;
+        return events;
+    }
+
+    private void ctl(int op, int fd, int interest) throws NativeIOException {
+        change.set(JAVA_INT, 0, toEpoll(interest));
+        change.set(JAVA_LONG_UNALIGNED, DATA_OFFSET, fd);   // data.fd: how we recognise the event
+        if (LinuxEpoll.epollCtl(cs, epfd, op, fd, change) < 0) {
+            throw new NativeIOException(
+                    "epoll_ctl(" + LinuxEpoll.ctlOpName(op) + ", fd=" + fd + ")", Posix.errno(cs));
+        }
+    }
+
+    @Override
+    public void add(int fd, int interest) throws IOException { ctl(LinuxEpoll.EPOLL_CTL_ADD, fd, interest); }
+
+    @Override
+    public void modify(int fd, int oldInterest, int newInterest) throws IOException {
+        ctl(LinuxEpoll.EPOLL_CTL_MOD, fd, newInterest);
+    }
+
+    @Override
+    public void remove(int fd, int oldInterest) throws IOException { ctl(LinuxEpoll.EPOLL_CTL_DEL, fd, 0); }
+
+    @Override
+    public int poll(int timeoutMillis, FiredEvents fired) throws IOException {
+        int n = LinuxEpoll.epollWait(cs, epfd, ready, capacity, timeoutMillis);
+        if (n < 0) {
+            int errno = Posix.errno(cs);
+            if (errno == Errno.EINTR) return 0;       // a signal: the caller's loop comes round again
+            throw new NativeIOException("epoll_wait(epfd=" + epfd + ")", errno);
+        }
+        for (int i = 0; i < n; i++) {
+            long base = i * EVENT_SIZE;
+            fired.set(i, (int) ready.get(JAVA_LONG_UNALIGNED, base + DATA_OFFSET),
+                    fromEpoll(ready.get(JAVA_INT, base)));
+        }
+        return n;
+    }
+
+    @Override
+    public void close() throws IOException {
+        int r = Posix.close(cs, epfd);
+        int errno = Posix.errno(cs);
+        arena.close();
+        if (r < 0) throw new NativeIOException("close(epfd=" + epfd + ")", errno);
+    }
+}

@@ -1,0 +1,102 @@
+package hpio.loop.backends;
+
+import hpio.loop.Backend;
+import hpio.loop.Events;
+import hpio.loop.FiredEvents;
+import hpio.net.NioSockets;
+import java.io.IOException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Arrays;
+import java.util.function.Consumer;
+
+/**
+ * java.nio's {@link Selector} (itself epoll on Linux, kqueue on macOS), over the
+ * channels of {@link NioSockets}. nio splits our READ into OP_ACCEPT or OP_READ and
+ * our WRITE into OP_CONNECT or OP_WRITE, by what the channel is doing.
+ */
+public final class NioBackend implements Backend {
+    private final NioSockets sockets;
+    private final Selector selector;
+    private SelectionKey[] keys = new SelectionKey[64];
+    private FiredEvents batch;
+    private int filled;
+    private final Consumer<SelectionKey> collect = this::collect;   // made once: select() allocates no lambda
+
+    public NioBackend(NioSockets sockets) throws IOException {
+        this.sockets = sockets;
+        this.selector = Selector.open();
+    }
+
+    @Override public String name() { return "nio"; }
+
+    @Override public boolean supportsEdgeTriggered() { return false; }
+
+    private static int toOps(SelectableChannel ch, int interest) {
+        int ops = 0;
+        if ((interest & Events.READ) != 0) ops |= ch instanceof ServerSocketChannel ? SelectionKey.OP_ACCEPT : SelectionKey.OP_READ;
+        if ((interest & Events.WRITE) != 0) {
+            ops |= ch instanceof SocketChannel sc && sc.isConnectionPending() ? SelectionKey.OP_CONNECT : SelectionKey.OP_WRITE;
+        }
+        return ops;
+    }
+
+    private SelectableChannel channel(int fd) throws IOException {
+        SelectableChannel ch = sockets.channel(fd);
+        if (ch == null) throw new IOException("nio: handle " + fd + " is not an open channel");
+        return ch;
+    }
+
+    @Override
+    public void add(int fd, int interest) throws IOException {
+        SelectableChannel ch = channel(fd);
+        if (fd >= keys.length) keys = Arrays.copyOf(keys, Math.max(fd + 1, keys.length * 2));
+        SelectionKey parked = keys[fd];
+        if (parked != null && parked.isValid() && parked.channel() == ch) {
+            // Removed earlier but still open: nio cannot register a channel again
+            // until the cancelled key is flushed, so the key was parked instead.
+            parked.interestOps(toOps(ch, interest));
+        } else {
+            keys[fd] = ch.register(selector, toOps(ch, interest), fd);
+        }
+    }
+
+    @Override
+    public void modify(int fd, int oldInterest, int newInterest) throws IOException {
+        SelectionKey key = keys[fd];
+        key.interestOps(toOps(key.channel(), newInterest));
+    }
+
+    @Override
+    public void remove(int fd, int oldInterest) {
+        SelectionKey key = keys[fd];
+        if (key.isValid()) key.interestOps(0);      // parked; closing the channel cancels it
+    }
+
+    private void collect(SelectionKey key) {
+        // Level-triggered underneath: a key we have no room for now is reported again next time.
+        if (filled == batch.capacity() || !key.isValid()) return;
+        int ready = key.readyOps();
+        int events = 0;
+        if ((ready & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT)) != 0) events |= Events.READ;
+        if ((ready & (SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT)) != 0) events |= Events.WRITE;
+        if (events != 0) batch.set(filled++, (Integer) key.attachment(), events);
+    }
+
+    @Override
+    public int poll(int timeoutMillis, FiredEvents fired) throws IOException {
+        batch = fired;
+        filled = 0;
+        if (timeoutMillis == 0) selector.selectNow(collect);
+        else selector.select(collect, timeoutMillis < 0 ? 0 : timeoutMillis);   // nio: 0 means forever
+        return filled;
+    }
+
+    @Override
+    public void close() throws IOException {
+        selector.close();
+    }
+}

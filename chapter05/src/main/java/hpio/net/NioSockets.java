@@ -1,0 +1,200 @@
+package hpio.net;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.NetworkChannel;
+import java.nio.channels.Pipe;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The socket layer for the nio backend: the same operations over
+ * {@link java.nio.channels} channels. Since the loop API names sockets by int, each
+ * channel gets a handle, a slot in a table here; freed handles are reused lowest
+ * first, as the kernel reuses fds, so the loop's stale-event guard is exercised
+ * the same way.
+ */
+public final class NioSockets implements Sockets {
+    private SelectableChannel[] channels = new SelectableChannel[64];
+    private int[] freeHandles = new int[0];
+    private int freeCount;
+    private int nextHandle;
+
+    @Override
+    public String kind() { return "java.nio channels"; }
+
+    /** The channel behind a handle (for the nio backend), or null. */
+    public SelectableChannel channel(int handle) {
+        return handle >= 0 && handle < channels.length ? channels[handle] : null;
+    }
+
+    private SelectableChannel require(int handle) throws IOException {
+        SelectableChannel ch = channel(handle);
+        if (ch == null) throw new IOException("not an open nio socket: handle " + handle);
+        return ch;
+    }
+
+    private int register(SelectableChannel ch) throws IOException {
+        ch.configureBlocking(false);
+        int handle;
+        if (freeCount > 0) {
+            // Reuse the smallest free handle, like the kernel's lowest-free-fd rule.
+            int best = 0;
+            for (int i = 1; i < freeCount; i++) if (freeHandles[i] < freeHandles[best]) best = i;
+            handle = freeHandles[best];
+            freeHandles[best] = freeHandles[--freeCount];
+        } else {
+            handle = nextHandle++;
+            if (handle == channels.length) channels = Arrays.copyOf(channels, handle * 2);
+        }
+        channels[handle] = ch;
+        return handle;
+    }
+
+    private void release(int handle) {
+        channels[handle] = null;
+        if (freeCount == freeHandles.length) freeHandles = Arrays.copyOf(freeHandles, Math.max(16, freeCount * 2));
+        freeHandles[freeCount++] = handle;
+    }
+
+    @Override
+    public int listen(InetSocketAddress local, int backlog) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open();
+        try {
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(local, backlog);
+            return register(server);
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public int localPort(int fd) throws IOException {
+        return ((InetSocketAddress) ((NetworkChannel) require(fd)).getLocalAddress()).getPort();
+    }
+
+    @Override
+    public int accept(int listenFd, PeerAddress peer) throws IOException {
+        SocketChannel ch = ((ServerSocketChannel) require(listenFd)).accept();
+        if (ch == null) return AGAIN;
+        try {
+            InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress();
+            byte[] b = remote.getAddress().getAddress();
+            int ip = b.length == 4
+                    ? ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff) : 0;
+            peer.set(ip, remote.getPort());
+            return register(ch);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public int connect(InetSocketAddress remote) throws IOException {
+        SocketChannel ch = SocketChannel.open();
+        try {
+            ch.configureBlocking(false);
+            ch.connect(remote);          // true when it connected at once; finishConnect copes either way
+            return register(ch);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean finishConnect(int fd) throws IOException {
+        return ((SocketChannel) require(fd)).finishConnect();
+    }
+
+    @Override
+    public int read(int fd, IoBuffer buffer, int offset, int length) throws IOException {
+        buffer.checkRange(offset, length);
+        ByteBuffer bb = buffer.byteBuffer();
+        bb.limit(offset + length).position(offset);
+        int n = ((SocketChannel) require(fd)).read(bb);
+        return n < 0 ? 0 : n == 0 ? AGAIN : n;
+    }
+
+    @Override
+    public int write(int fd, IoBuffer buffer, int offset, int length) throws IOException {
+        buffer.checkRange(offset, length);
+        ByteBuffer bb = buffer.byteBuffer();
+        bb.limit(offset + length).position(offset);
+        int n = ((SocketChannel) require(fd)).write(bb);
+        return n == 0 && length > 0 ? AGAIN : n;
+    }
+
+    @Override
+    public void shutdownOutput(int fd) throws IOException {
+        ((SocketChannel) require(fd)).shutdownOutput();
+    }
+
+    @Override
+    public void close(int fd) throws IOException {
+        SelectableChannel ch = require(fd);
+        release(fd);
+        ch.close();
+    }
+
+    @Override
+    public Waker openWaker() throws IOException {
+        return new PipeWaker();
+    }
+
+    /**
+     * A {@link Pipe} whose source is registered like any socket. (nio's own
+     * {@code Selector.wakeup()} would do too; a pipe keeps the loop's wake-up path
+     * the same for every backend.)
+     */
+    private final class PipeWaker implements Waker {
+        private final Pipe pipe = Pipe.open();
+        private final ByteBuffer one = ByteBuffer.allocateDirect(1);
+        private final ByteBuffer sink = ByteBuffer.allocateDirect(64);
+        private final AtomicBoolean pending = new AtomicBoolean();
+        private final int handle;
+
+        PipeWaker() throws IOException {
+            pipe.sink().configureBlocking(false);
+            handle = register(pipe.source());
+        }
+
+        @Override public int fd() { return handle; }
+
+        @Override
+        public void wake() {
+            if (!pending.compareAndSet(false, true)) return;
+            synchronized (this) {
+                one.clear();
+                try {
+                    pipe.sink().write(one);
+                } catch (IOException e) {
+                    throw new IllegalStateException("wake-up pipe failed: " + e.getMessage(), e);
+                }
+            }
+        }
+
+        @Override
+        public void drain() throws IOException {
+            pending.set(false);
+            synchronized (this) {
+                do { sink.clear(); } while (pipe.source().read(sink) > 0);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            release(handle);
+            pipe.source().close();
+            pipe.sink().close();
+        }
+    }
+}

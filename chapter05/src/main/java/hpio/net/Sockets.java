@@ -1,0 +1,64 @@
+package hpio.net;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+
+/**
+ * The socket layer everything above the event loop uses. All sockets are
+ * non-blocking and named by an int: a real fd for the FFM layer
+ * ({@link NativeSockets}), a handle into a channel table for the nio one
+ * ({@link NioSockets}). Code above this line does not know which it has.
+ *
+ * <p>One instance belongs to one loop thread: it reuses scratch memory and is not
+ * thread-safe.
+ */
+public interface Sockets {
+    /** Returned by {@link #read}, {@link #write} and {@link #accept} when the call would block (EAGAIN). */
+    int AGAIN = -1;
+
+    /** A non-blocking listening TCP socket with SO_REUSEADDR. Port 0 picks a free port. */
+    int listen(InetSocketAddress local, int backlog) throws IOException;
+
+    /** The local port a socket is bound to. */
+    int localPort(int fd) throws IOException;
+
+    /**
+     * Accepts one pending connection as a non-blocking socket.
+     *
+     * @param peer filled with the client's address
+     * @return the new fd, or {@link #AGAIN} when none is pending
+     */
+    int accept(int listenFd, PeerAddress peer) throws IOException;
+
+    /**
+     * Opens a non-blocking socket and starts connecting it. The connection is
+     * usually still in progress (EINPROGRESS): wait for WRITE, then call
+     * {@link #finishConnect}.
+     */
+    int connect(InetSocketAddress remote) throws IOException;
+
+    /**
+     * Completes a connect once the socket is writable (reads SO_ERROR).
+     *
+     * @return true when connected, false when still in progress
+     * @throws IOException when the connect failed (refused, timed out, unreachable)
+     */
+    boolean finishConnect(int fd) throws IOException;
+
+    /** @return bytes read (&gt; 0), 0 at EOF, or {@link #AGAIN} */
+    int read(int fd, IoBuffer buffer, int offset, int length) throws IOException;
+
+    /** @return bytes written (possibly fewer than asked: a short write), or {@link #AGAIN} */
+    int write(int fd, IoBuffer buffer, int offset, int length) throws IOException;
+
+    /** Half-close: sends FIN, so the peer reads EOF while we can still read from it. */
+    void shutdownOutput(int fd) throws IOException;
+
+    void close(int fd) throws IOException;
+
+    /** A waker for the loop that owns this layer. */
+    Waker openWaker() throws IOException;
+
+    /** Human-readable kind, "libc via FFM" or "java.nio channels". */
+    String kind();
+}
