@@ -35,6 +35,8 @@ public final class Events {
         if ((events & ERROR) != 0) b.append("ERROR|");
         if ((events & HUP) != 0) b.append("HUP|");
         if ((events & EDGE) != 0) b.append("EDGE|");
+        int unknown = events & ~(READ | WRITE | ERROR | HUP | EDGE);
+        if (unknown != 0) b.append("0x").append(Integer.toHexString(unknown)).append('|');
         b.setLength(b.length() - 1);
         return b.toString();
     }

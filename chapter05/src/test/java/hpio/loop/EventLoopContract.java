@@ -1,0 +1,301 @@
+package hpio.loop;
+
+import static hpio.loop.LoopedSockets.connectedPair;
+import static hpio.loop.LoopedSockets.listen;
+import static hpio.loop.LoopedSockets.runUntil;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import hpio.net.IoBuffer;
+import hpio.net.OpenFiles;
+import hpio.net.Sockets;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The event-loop contract, written once and run against every backend this OS has
+ * (one subclass per backend, so the test report shows the results per backend).
+ * Real sockets on loopback, real syscalls.
+ */
+abstract class EventLoopContract {
+    protected EventLoop loop;
+    protected Sockets sockets;
+    private final List<Integer> openFds = new ArrayList<>();
+    private final List<AutoCloseable> peers = new ArrayList<>();
+
+    /** The backend under test, as EventLoops.open names it. */
+    abstract String backend();
+
+    /** Whether this backend can tell a hang-up apart from plain readability. */
+    boolean reportsHangUp() { return false; }
+
+    @BeforeAll
+    static void raiseOpenFilesLimit() throws IOException {
+        OpenFiles.raiseSoftToHard();
+    }
+
+    @BeforeEach
+    void openLoop() throws IOException {
+        loop = EventLoops.open(backend(), 64);
+        sockets = loop.sockets();
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int fd : openFds) {
+            if (!loop.isClosed() && loop.isRegistered(fd)) loop.remove(fd);
+            sockets.close(fd);
+        }
+        for (AutoCloseable peer : peers) peer.close();
+        loop.close();
+    }
+
+    private int track(int fd) {
+        openFds.add(fd);
+        return fd;
+    }
+
+    private LoopedSockets.Pair pair() throws IOException {
+        int listenFd = track(listen(sockets));
+        LoopedSockets.Pair p = connectedPair(sockets, listenFd);
+        track(p.fd());
+        peers.add(p);
+        return p;
+    }
+
+    private void closeTracked(int fd) throws IOException {
+        if (loop.isRegistered(fd)) loop.remove(fd);
+        sockets.close(fd);
+        openFds.remove(Integer.valueOf(fd));
+    }
+
+    /** Records every event a handler sees. */
+    static final class Recorder implements IoHandler {
+        final AtomicInteger calls = new AtomicInteger();
+        volatile int last;
+        int all;
+
+        @Override
+        public void onEvent(int fd, int events) {
+            calls.incrementAndGet();
+            last = events;
+            all |= events;
+        }
+    }
+
+    @Test
+    void reportsItsName() {
+        assertThat(loop.backendName()).isEqualTo(backend());
+    }
+
+    @Test
+    void readableWhenThePeerWrites() throws IOException {
+        LoopedSockets.Pair p = pair();
+        Recorder r = new Recorder();
+        loop.add(p.fd(), Events.READ, r);
+        p.peer().getOutputStream().write("hello".getBytes());
+        runUntil(loop, () -> r.calls.get() > 0);
+        assertThat(r.last & Events.READ).isNotZero();
+
+        IoBuffer buf = IoBuffer.allocate(64);
+        int n = sockets.read(p.fd(), buf, 0, 64);
+        byte[] got = new byte[n];
+        buf.get(0, got, 0, n);
+        assertThat(new String(got)).isEqualTo("hello");
+        assertThat(sockets.read(p.fd(), buf, 0, 64)).isEqualTo(Sockets.AGAIN);
+    }
+
+    @Test
+    void writableOnceANonBlockingConnectCompletes() throws IOException {
+        try (ServerSocket server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            int fd = track(sockets.connect(new java.net.InetSocketAddress("127.0.0.1", server.getLocalPort())));
+            Recorder r = new Recorder();
+            loop.add(fd, Events.WRITE, r);
+            runUntil(loop, () -> r.calls.get() > 0);
+            assertThat(r.last & Events.WRITE).isNotZero();
+            assertThat(sockets.finishConnect(fd)).isTrue();
+            server.accept().close();
+        }
+    }
+
+    @Test
+    void aRefusedConnectIsReportedByFinishConnectOrConnect() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) { port = s.getLocalPort(); }   // now nobody listens there
+        int fd;
+        try {
+            fd = track(sockets.connect(new java.net.InetSocketAddress("127.0.0.1", port)));
+        } catch (IOException refusedAtOnce) {
+            assertThat(refusedAtOnce).hasMessageContaining("refused");
+            return;
+        }
+        Recorder r = new Recorder();
+        loop.add(fd, Events.WRITE, r);
+        runUntil(loop, () -> r.calls.get() > 0);
+        assertThatThrownBy(() -> sockets.finishConnect(fd)).isInstanceOf(IOException.class)
+                .hasMessageContaining("refused");
+    }
+
+    @Test
+    void peerCloseIsReportedAndReadsEof() throws IOException {
+        LoopedSockets.Pair p = pair();
+        Recorder r = new Recorder();
+        loop.add(p.fd(), Events.READ, r);
+        p.peer().close();
+        runUntil(loop, () -> r.calls.get() > 0);
+        assertThat(r.last & (Events.READ | Events.HUP)).isNotZero();
+        if (reportsHangUp()) assertThat(r.last & Events.HUP).as("HUP flag").isNotZero();
+        assertThat(sockets.read(p.fd(), IoBuffer.allocate(16), 0, 16)).as("read at EOF").isZero();
+    }
+
+    @Test
+    void removeStopsEvents() throws IOException {
+        LoopedSockets.Pair p = pair();
+        Recorder r = new Recorder();
+        loop.add(p.fd(), Events.READ, r);
+        loop.remove(p.fd());
+        p.peer().getOutputStream().write(1);
+        assertThat(loop.runOnce(100)).isZero();
+        assertThat(r.calls.get()).isZero();
+        assertThat(loop.registeredCount()).isZero();
+    }
+
+    @Test
+    void modifyFromReadToWriteAndBack() throws IOException {
+        LoopedSockets.Pair p = pair();
+        Recorder r = new Recorder();
+        loop.add(p.fd(), Events.READ, r);
+        assertThat(loop.runOnce(50)).as("nothing to read yet").isZero();
+
+        loop.modify(p.fd(), Events.WRITE);
+        runUntil(loop, () -> r.calls.get() > 0);
+        assertThat(r.last).isEqualTo(Events.WRITE);
+
+        loop.modify(p.fd(), Events.READ);
+        int before = r.calls.get();
+        assertThat(loop.runOnce(50)).as("writable but not watched for WRITE").isZero();
+        p.peer().getOutputStream().write(7);
+        runUntil(loop, () -> r.calls.get() > before);
+        assertThat(r.last & Events.READ).isNotZero();
+        assertThat(r.last & Events.WRITE).isZero();
+    }
+
+    @Test
+    void aHandlerClosingAnFdInTheBatchCausesNoStaleEventForItsReusedNumber() throws IOException {
+        int listenFd = track(listen(sockets));
+        LoopedSockets.Pair a = connectedPair(sockets, listenFd);
+        LoopedSockets.Pair b = connectedPair(sockets, listenFd);
+        peers.add(a);
+        peers.add(b);
+        // Clients waiting in the backlog: accepted inside the handler, they take the
+        // lowest free numbers until one gets the number just closed, whose old
+        // event may still be waiting in the current batch.
+        for (int i = 0; i < 100; i++) peers.add(new java.net.Socket("127.0.0.1", sockets.localPort(listenFd)));
+
+        Recorder newcomer = new Recorder();
+        AtomicInteger firstCalls = new AtomicInteger();
+        int[] reused = {-1};
+        IoHandler closeTheOther = (fd, events) -> {
+            firstCalls.incrementAndGet();
+            int other = fd == a.fd() ? b.fd() : a.fd();
+            loop.remove(fd);          // stays open (so its number is not free), just unwatched
+            loop.remove(other);
+            sockets.close(other);
+            openFds.remove(Integer.valueOf(other));
+            hpio.net.PeerAddress from = new hpio.net.PeerAddress();
+            for (int tries = 0; tries < 100 && reused[0] != other; tries++) {
+                int fresh = Sockets.AGAIN;
+                while (fresh == Sockets.AGAIN) fresh = sockets.accept(listenFd, from);
+                track(fresh);
+                reused[0] = fresh;
+            }
+            loop.add(reused[0], Events.READ, newcomer);   // its client sent nothing: must not fire
+        };
+        loop.add(a.fd(), Events.READ, closeTheOther);
+        loop.add(b.fd(), Events.READ, closeTheOther);
+        a.peer().getOutputStream().write(1);
+        b.peer().getOutputStream().write(1);
+        runUntil(loop, () -> firstCalls.get() > 0);
+
+        assertThat(reused[0]).as("the closed number was handed out again").isIn(a.fd(), b.fd());
+        assertThat(firstCalls.get()).isEqualTo(1);
+        assertThat(newcomer.calls.get()).as("stale event delivered to the new owner of fd " + reused[0]).isZero();
+        assertThat(loop.runOnce(50)).isZero();
+    }
+
+    @Test
+    void runOnceTimesOutWithNothingReady() throws IOException {
+        pair();
+        long start = System.nanoTime();
+        assertThat(loop.runOnce(200)).isZero();
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+        // Only the lower bound can be trusted on a busy machine; it proves the wait happened.
+        assertThat(tookMillis).isGreaterThanOrEqualTo(150);
+    }
+
+    @Test
+    void wakeupFromAnotherThreadEndsABlockedWait() throws Exception {
+        Thread waker = Thread.ofPlatform().start(() -> {
+            try { Thread.sleep(100); } catch (InterruptedException e) { return; }   // let the wait begin
+            loop.wakeup();
+        });
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThat(loop.runOnce(60_000)).isZero());
+        waker.join();
+    }
+
+    @Test
+    void aWakeupBeforeTheWaitMakesItReturnAtOnce() {
+        loop.wakeup();
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThat(loop.runOnce(60_000)).isZero());
+    }
+
+    @Test
+    void twoThousandRegisteredFdsAndOneReady() throws IOException {
+        // Idle fds: listening sockets nobody connects to.
+        for (int i = 0; i < 2000; i++) {
+            loop.add(track(listen(sockets)), Events.READ, (fd, ev) -> { throw new AssertionError("idle fd fired"); });
+        }
+        LoopedSockets.Pair p = pair();
+        Recorder r = new Recorder();
+        loop.add(p.fd(), Events.READ, r);
+        p.peer().getOutputStream().write(1);
+        runUntil(loop, () -> r.calls.get() > 0);
+        assertThat(loop.registeredCount()).isEqualTo(2001);
+    }
+
+    @Test
+    void edgeTriggeredIsRejectedUnlessSupported() throws IOException {
+        LoopedSockets.Pair p = pair();
+        assertThatThrownBy(() -> loop.add(p.fd(), Events.READ | Events.EDGE, new Recorder()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("EDGE").hasMessageContaining(backend());
+    }
+
+    @Test
+    void misuseGivesClearExceptions() throws IOException {
+        LoopedSockets.Pair p = pair();
+        loop.add(p.fd(), Events.READ, new Recorder());
+        assertThatThrownBy(() -> loop.add(p.fd(), Events.READ, new Recorder()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("already registered");
+        assertThatThrownBy(() -> loop.modify(9999, Events.READ))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("not registered");
+        assertThatThrownBy(() -> loop.remove(9999))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("not registered");
+        assertThatThrownBy(() -> loop.add(p.fd() + 1, 1 << 9, new Recorder()))
+                .isInstanceOf(IllegalArgumentException.class);
+        loop.remove(p.fd());
+        loop.close();
+        assertThatThrownBy(() -> loop.runOnce(0)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> loop.add(p.fd(), Events.READ, new Recorder()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
+}

@@ -1,0 +1,5 @@
+package hpio.loop;
+
+class NioLoopTest extends EventLoopContract {
+    @Override String backend() { return "nio"; }
+}
