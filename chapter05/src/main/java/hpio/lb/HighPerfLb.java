@@ -1,0 +1,184 @@
+package hpio.lb;
+
+import hpio.loop.EventLoops;
+import hpio.nativeio.NativeIOException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The command line of {@code ./high_perf_lb}. Exit codes: 0 after a clean stop, 1
+ * when it cannot start (port in use, permission denied), 2 for a bad command line.
+ */
+@Command(name = "high_perf_lb", sortOptions = false, mixinStandardHelpOptions = false,
+        usageHelpAutoWidth = true,
+        description = "An event-driven TCP load balancer (chapter 05 of the High-Performance I/O workbook).")
+public final class HighPerfLb implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "PORT", description = "port to listen on (1-65535)")
+    int port;
+
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "HOST:PORT[:WEIGHT]",
+            description = "backend servers; WEIGHT (default 1) is used by wrr")
+    List<String> backends = new ArrayList<>();
+
+    @Option(names = {"-a", "--algorithm"}, paramLabel = "ALG", defaultValue = "rr",
+            description = "rr | wrr | iphash | leastconn (default: ${DEFAULT-VALUE})")
+    String algorithm;
+
+    @Option(names = {"-e", "--event-backend"}, paramLabel = "NAME", defaultValue = "auto",
+            description = "auto | select | poll | epoll | kqueue | nio (default: ${DEFAULT-VALUE})")
+    String eventBackend;
+
+    @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+            description = "address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for all interfaces)")
+    String bind;
+
+    @Option(names = "--max-conns", paramLabel = "N", defaultValue = "0",
+            description = "connection pool size (default: from the open-files limit, two fds per connection)")
+    int maxConns;
+
+    @Option(names = "--connect-timeout", paramLabel = "MS", defaultValue = "3000",
+            description = "backend connect timeout in milliseconds (default: ${DEFAULT-VALUE})")
+    int connectTimeout;
+
+    @Option(names = "--fail-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "skip a backend this long after a failed connect (default: ${DEFAULT-VALUE})")
+    int failTimeout;
+
+    @Option(names = "-v", description = "print a status line every few seconds")
+    boolean verbose;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
+    private final PrintStream log;
+    private LoadBalancer balancer;
+
+    HighPerfLb(PrintStream log) { this.log = log; }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Parses, validates and runs; returns the exit code (for tests, without exiting). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        HighPerfLb app = new HighPerfLb(err);
+        CommandLine cmd = new CommandLine(app);
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        cmd.getCommandSpec().usageMessage().footer(footer());
+        cmd.setParameterExceptionHandler((ex, a) -> {
+            // One line naming the problem, then the usage: exit 2.
+            ex.getCommandLine().getErr().println("high_perf_lb: " + ex.getMessage());
+            ex.getCommandLine().usage(ex.getCommandLine().getErr());
+            return 2;
+        });
+        return cmd.execute(args);
+    }
+
+    private static String[] footer() {
+        return new String[] {"", "Event Backend: " + EventLoops.autoName()
+                + " (what auto picks on this machine; available here: " + available() + ")",
+                "", "Example:", "  ./high_perf_lb 8080 127.0.0.1:9001:3 127.0.0.1:9002:2 -a wrr"};
+    }
+
+    private static String available() {
+        List<String> names = new ArrayList<>();
+        for (String n : EventLoops.NAMES) if (EventLoops.isAvailable(n)) names.add(n);
+        return String.join(", ", names);
+    }
+
+    private ParameterException bad(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    LbConfig validate() {
+        if (port < 1 || port > 65535) throw bad("PORT must be between 1 and 65535, not " + port);
+        if (backends.size() > 64) throw bad("at most 64 backends are supported, not " + backends.size());
+        List<LbConfig.UpstreamSpec> specs = new ArrayList<>();
+        for (String b : backends) specs.add(parseBackend(b));
+        try {
+            Algorithm.of(algorithm, 1);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+        String why = EventLoops.unavailableReason(eventBackend);
+        if (why != null) throw bad(why);
+        if (maxConns < 0) throw bad("--max-conns must not be negative, not " + maxConns);
+        if (connectTimeout < 1) throw bad("--connect-timeout must be at least 1 ms, not " + connectTimeout);
+        if (failTimeout < 0) throw bad("--fail-timeout must not be negative, not " + failTimeout);
+        return new LbConfig(bind, port, specs, algorithm, eventBackend, maxConns, connectTimeout, failTimeout,
+                verbose, 5000);
+    }
+
+    private LbConfig.UpstreamSpec parseBackend(String text) {
+        String[] parts = text.split(":", -1);
+        if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty()) {
+            throw bad("backend '" + text + "' is not HOST:PORT or HOST:PORT:WEIGHT");
+        }
+        int p = parseInt(parts[1], "port of backend '" + text + "'");
+        if (p < 1 || p > 65535) throw bad("port of backend '" + text + "' must be between 1 and 65535");
+        int weight = 1;
+        if (parts.length == 3) {
+            weight = parseInt(parts[2], "weight of backend '" + text + "'");
+            if (weight < 1) throw bad("weight of backend '" + text + "' must be a positive integer");
+        }
+        return new LbConfig.UpstreamSpec(parts[0], p, weight);
+    }
+
+    private int parseInt(String s, String what) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw bad(what + " is not a number: '" + s + "'");
+        }
+    }
+
+    @Override
+    public Integer call() {
+        LbConfig config = validate();
+        try {
+            balancer = new LoadBalancer(config, log);
+        } catch (NativeIOException e) {
+            log.println("high_perf_lb: cannot start: " + e.getMessage());
+            return 1;
+        } catch (IOException | RuntimeException e) {
+            log.println("high_perf_lb: cannot start: " + e.getMessage());
+            return 1;
+        }
+        LoadBalancer lb = balancer;
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        // Ctrl-C or SIGTERM: stop the loop and let it close every connection before the JVM exits.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            lb.stop();
+            try {
+                finished.await(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "high_perf_lb-shutdown"));
+        try {
+            lb.run();
+            log.println("high_perf_lb: stopped");
+            return 0;
+        } catch (IOException e) {
+            log.println("high_perf_lb: stopped on error: " + e.getMessage());
+            return 1;
+        } finally {
+            finished.countDown();
+        }
+    }
+}

@@ -1,0 +1,491 @@
+package hpio.lb;
+
+import static hpio.loop.Events.ERROR;
+import static hpio.loop.Events.HUP;
+import static hpio.loop.Events.READ;
+import static hpio.loop.Events.WRITE;
+
+import hpio.loop.EventLoop;
+import hpio.loop.EventLoops;
+import hpio.nativeio.Posix;
+import hpio.net.IoBuffer;
+import hpio.net.OpenFiles;
+import hpio.net.PeerAddress;
+import hpio.net.Sockets;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The chapter's {@code high_perf_lb}: one thread, one event loop, any backend. It
+ * is written once against {@link EventLoop} and {@link Sockets}; nothing here knows
+ * whether epoll, select or nio is underneath.
+ *
+ * <pre>
+ *  client --accept--&gt; [listen fd]                 pick upstream, non-blocking connect
+ *  client fd &lt;==== toClient ==== backend fd  &lt;--- upstream
+ *  client fd ===== toBackend ===&gt; backend fd  ---&gt; upstream
+ * </pre>
+ */
+public final class LoadBalancer implements AutoCloseable {
+    static final int BUFFER_SIZE = 64 * 1024;
+    private static final int ACCEPTS_PER_WAKEUP = 64;        // fairness: the listener must not starve clients
+    private static final int SPARE_BUFFERS_KEPT = 64;
+    private static final long ACCEPT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final int FDS_KEPT_FREE = 32;             // stdio, the loop, the listener, the JVM's own
+
+    private final LbConfig config;
+    private final PrintStream log;
+    private final EventLoop loop;
+    private final Sockets sockets;
+    private final Upstream[] upstreams;
+    private final Algorithm algorithm;
+    private final ConnectionPool pool;
+    private final int listenFd;
+    private final int port;
+    private final long connectTimeoutNanos;
+    private final long failTimeoutNanos;
+
+    private final IoBuffer readBuffer = IoBuffer.allocate(BUFFER_SIZE);   // shared by every connection
+    private final ArrayDeque<IoBuffer> spareBuffers = new ArrayDeque<>();
+    private final PeerAddress peer = new PeerAddress();
+    private final RateLimitedLog rateLimited;
+
+    private Connection connectingHead;      // connects in progress, oldest (earliest deadline) first
+    private Connection connectingTail;
+    private long acceptPausedUntil;         // 0 when accepting
+    private long nextStatusNanos;
+    private volatile boolean stopping;
+    private volatile int activeConnections;
+
+    // counters for -v and tests
+    private long bytesToBackends;
+    private long bytesToClients;
+    private long rejectedPoolFull;
+    private long rejectedNoUpstream;
+    private long acceptErrors;
+
+    public LoadBalancer(LbConfig config, PrintStream log) throws IOException {
+        this.config = config;
+        this.log = log;
+        this.rateLimited = new RateLimitedLog(log);
+        OpenFiles.Limit files = OpenFiles.raiseSoftToHard();
+
+        List<LbConfig.UpstreamSpec> specs = config.upstreams();
+        upstreams = new Upstream[specs.size()];
+        for (int i = 0; i < upstreams.length; i++) {
+            LbConfig.UpstreamSpec s = specs.get(i);
+            upstreams[i] = new Upstream(i, s.host(), s.port(), s.weight());
+            if (upstreams[i].address.isUnresolved()) throw new IOException("cannot resolve backend host " + s.host());
+        }
+        algorithm = Algorithm.of(config.algorithm(), upstreams.length);
+        connectTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMillis());
+        failTimeoutNanos = TimeUnit.SECONDS.toNanos(config.failTimeoutSeconds());
+
+        loop = EventLoops.open(config.eventBackend(), 1024);
+        try {
+            sockets = loop.sockets();
+            int poolSize = config.maxConnections() > 0 ? config.maxConnections() : defaultPoolSize(files);
+            pool = new ConnectionPool(poolSize, this);
+            InetSocketAddress local = new InetSocketAddress(config.bindAddress(), config.port());
+            listenFd = sockets.listen(local, 4096);
+            port = sockets.localPort(listenFd);
+            loop.add(listenFd, READ, (fd, events) -> acceptClients());
+            log.printf("high_perf_lb: listening on %s:%d with %s, %s over %d backend(s), pool of %d connections"
+                            + " (open files %d of hard limit %d)%n",
+                    config.bindAddress(), port, loop.backendName(), algorithm.name(), upstreams.length,
+                    pool.size(), files.soft(), files.hard());
+            if (config.bindAddress().equals("127.0.0.1")) {
+                log.println("high_perf_lb: loopback only; use --bind 0.0.0.0 to listen on all interfaces");
+            }
+        } catch (IOException | RuntimeException e) {
+            loop.close();
+            throw e;
+        }
+    }
+
+    /** Two fds per proxied connection; select can only ever see fds below FD_SETSIZE. */
+    private int defaultPoolSize(OpenFiles.Limit files) {
+        long fds = Math.min(files.soft(), Integer.MAX_VALUE) - FDS_KEPT_FREE;
+        if (loop.backendName().equals("select")) fds = Math.min(fds, Posix.FD_SETSIZE - FDS_KEPT_FREE);
+        return (int) Math.max(1, fds / 2);
+    }
+
+    public int port() { return port; }
+
+    public String backendName() { return loop.backendName(); }
+
+    public ConnectionPool pool() { return pool; }
+
+    public int activeConnections() { return activeConnections; }
+
+    public List<Upstream> upstreams() { return List.of(upstreams); }
+
+    public long rejectedPoolFull() { return rejectedPoolFull; }
+
+    /** Runs until {@link #stop()}; then closes every connection and the listener. */
+    public void run() throws IOException {
+        nextStatusNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.statusIntervalMillis());
+        try {
+            while (!stopping) {
+                long now = System.nanoTime();
+                expireConnects(now);
+                resumeAcceptingIfDue(now);
+                if (config.verbose() && now - nextStatusNanos >= 0) {
+                    log.println(statusLine());
+                    nextStatusNanos = now + TimeUnit.MILLISECONDS.toNanos(config.statusIntervalMillis());
+                }
+                loop.runOnce(waitMillis(now));
+            }
+        } finally {
+            shutdownNow();
+        }
+    }
+
+    /** Ends {@link #run()} from any thread. */
+    public void stop() {
+        stopping = true;
+        loop.wakeup();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!loop.isClosed()) shutdownNow();
+    }
+
+    /** How long the loop may sleep: until the next connect deadline, accept resume or status line. */
+    private long waitMillis(long now) {
+        long wake = now + TimeUnit.SECONDS.toNanos(1);
+        if (connectingHead != null) wake = Math.min(wake, connectingHead.connectDeadlineNanos);
+        if (acceptPausedUntil != 0) wake = Math.min(wake, acceptPausedUntil);
+        if (config.verbose()) wake = Math.min(wake, nextStatusNanos);
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(wake - now + 999_999));
+    }
+
+    // ---------------------------------------------------------------- accepting
+
+    private void acceptClients() {
+        for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
+            int fd;
+            try {
+                fd = sockets.accept(listenFd, peer);
+            } catch (IOException e) {
+                // EMFILE/ENFILE: the connection stays in the backlog and the listener
+                // stays readable, so retrying now would spin. Pause accepting briefly.
+                acceptErrors++;
+                rateLimited.log("accept", "high_perf_lb: accept failed (" + e.getMessage()
+                        + "); pausing accepts for 100 ms");
+                pauseAccepting();
+                return;
+            }
+            if (fd == Sockets.AGAIN) return;
+            Connection c = pool.take();
+            if (c == null) {
+                rejectedPoolFull++;
+                closeQuietly(fd);
+                rateLimited.log("pool", "high_perf_lb: connection pool exhausted (" + pool.size()
+                        + " in use): refusing clients; raise --max-conns (" + rejectedPoolFull + " refused so far)");
+                continue;
+            }
+            activeConnections++;
+            c.clientFd = fd;
+            c.clientIpv4 = peer.ipv4();
+            connectToUpstream(c);
+        }
+    }
+
+    private void pauseAccepting() {
+        try {
+            loop.modify(listenFd, 0);
+            acceptPausedUntil = System.nanoTime() + ACCEPT_PAUSE_NANOS;
+        } catch (IOException e) {
+            log.println("high_perf_lb: cannot pause the listener: " + e.getMessage());
+        }
+    }
+
+    private void resumeAcceptingIfDue(long now) throws IOException {
+        if (acceptPausedUntil != 0 && now - acceptPausedUntil >= 0) {
+            acceptPausedUntil = 0;
+            loop.modify(listenFd, READ);
+        }
+    }
+
+    // ---------------------------------------------------------------- connecting
+
+    /** Upstreams still allowed for this client: not tried yet, and up (or, if none is up, any not tried). */
+    private long candidates(long tried, long now) {
+        long all = upstreams.length == 64 ? -1L : (1L << upstreams.length) - 1;
+        long up = 0;
+        for (Upstream u : upstreams) if (u.isUp(now)) up |= 1L << u.index;
+        long untried = all & ~tried;
+        // Every one marked down: try them anyway (a refused connect costs little),
+        // so service resumes the moment one comes back.
+        return (untried & up) != 0 ? untried & up : untried;
+    }
+
+    /** Picks an upstream and starts a non-blocking connect; on failure tries the next one; else closes the client. */
+    private void connectToUpstream(Connection c) {
+        long now = System.nanoTime();
+        while (true) {
+            int i = algorithm.pick(upstreams, c.clientIpv4, candidates(c.triedUpstreams, now));
+            if (i < 0) {
+                rejectedNoUpstream++;
+                rateLimited.log("noupstream", "high_perf_lb: no backend reachable; closing client connections");
+                release(c);
+                return;
+            }
+            c.triedUpstreams |= 1L << i;
+            c.upstream = i;
+            try {
+                c.backendFd = sockets.connect(upstreams[i].address);
+            } catch (IOException e) {              // refused at once (typical on loopback)
+                markFailed(upstreams[i], e, now);
+                continue;
+            }
+            try {
+                loop.add(c.backendFd, WRITE, c);   // writable = the connect finished, either way
+            } catch (IOException e) {              // e.g. select's FD_SETSIZE: not the upstream's fault
+                rateLimited.log("register", "high_perf_lb: cannot watch a new connection: " + e.getMessage());
+                release(c);
+                return;
+            }
+            c.state = Connection.CONNECTING;
+            c.connectDeadlineNanos = now + connectTimeoutNanos;
+            appendConnecting(c);
+            return;
+        }
+    }
+
+    private void onConnectProgress(Connection c) throws IOException {
+        try {
+            if (!sockets.finishConnect(c.backendFd)) return;       // not yet
+        } catch (IOException e) {
+            retryElsewhere(c, e);
+            return;
+        }
+        unlinkConnecting(c);
+        c.state = Connection.OPEN;
+        Upstream u = upstreams[c.upstream];
+        u.active++;
+        u.served++;
+        loop.modify(c.backendFd, READ);
+        loop.add(c.clientFd, READ, c);   // only now: until here there was nowhere to send its bytes
+    }
+
+    private void retryElsewhere(Connection c, IOException why) {
+        unlinkConnecting(c);
+        markFailed(upstreams[c.upstream], why, System.nanoTime());
+        closeFd(c.backendFd);
+        c.backendFd = -1;
+        c.state = Connection.FREE;
+        connectToUpstream(c);
+    }
+
+    private void markFailed(Upstream u, IOException why, long now) {
+        u.failures++;
+        boolean wasUp = u.isUp(now);
+        u.downUntilNanos = now + failTimeoutNanos;
+        if (wasUp) {
+            log.printf("high_perf_lb: backend %s failed (%s); skipping it for %d s%n",
+                    u.name(), why.getMessage(), config.failTimeoutSeconds());
+        }
+    }
+
+    private void expireConnects(long now) {
+        while (connectingHead != null && now - connectingHead.connectDeadlineNanos >= 0) {
+            Connection c = connectingHead;
+            retryElsewhere(c, new IOException("connect timed out after " + config.connectTimeoutMillis() + " ms"));
+        }
+    }
+
+    private void appendConnecting(Connection c) {
+        c.prevConnecting = connectingTail;
+        c.nextConnecting = null;
+        if (connectingTail != null) connectingTail.nextConnecting = c;
+        else connectingHead = c;
+        connectingTail = c;
+    }
+
+    private void unlinkConnecting(Connection c) {
+        if (c.prevConnecting != null) c.prevConnecting.nextConnecting = c.nextConnecting;
+        else if (connectingHead == c) connectingHead = c.nextConnecting;
+        if (c.nextConnecting != null) c.nextConnecting.prevConnecting = c.prevConnecting;
+        else if (connectingTail == c) connectingTail = c.prevConnecting;
+        c.prevConnecting = c.nextConnecting = null;
+    }
+
+    // ---------------------------------------------------------------- forwarding
+
+    void onConnectionEvent(Connection c, int fd, int events) throws IOException {
+        if (c.state == Connection.CONNECTING) {
+            if (fd == c.backendFd) onConnectProgress(c);
+            return;
+        }
+        try {
+            if ((events & ERROR) != 0) {
+                release(c);   // reset or other socket error: both sides go
+                return;
+            }
+            boolean fromClient = fd == c.clientFd;
+            Connection.Flow in = fromClient ? c.toBackend : c.toClient;   // bytes read from fd
+            Connection.Flow out = fromClient ? c.toClient : c.toBackend;  // bytes written to fd
+            int other = fromClient ? c.backendFd : c.clientFd;
+            if ((events & WRITE) != 0 && out.pendingLength > 0) flush(out, fd);
+            // HUP: the peer sent FIN; the data before it is still to be read, then EOF.
+            if ((events & (READ | HUP)) != 0 && in.wantsRead()) forward(in, fd, other, fromClient);
+            if (c.toBackend.done && c.toClient.done) {
+                release(c);
+            } else {
+                updateInterest(c);
+            }
+        } catch (IOException e) {
+            release(c);       // ECONNRESET, EPIPE, ...: close both and free everything
+        }
+    }
+
+    /** One read from {@code src}, written straight on to {@code dst}; a short write's rest is kept. */
+    private void forward(Connection.Flow flow, int src, int dst, boolean fromClient) throws IOException {
+        int n = sockets.read(src, readBuffer, 0, BUFFER_SIZE);
+        if (n == Sockets.AGAIN) return;
+        if (n == 0) {
+            flow.sourceEof = true;
+            passOnEof(flow, dst);
+            return;
+        }
+        if (fromClient) bytesToBackends += n; else bytesToClients += n;
+        int written = sockets.write(dst, readBuffer, 0, n);
+        if (written == Sockets.AGAIN) written = 0;
+        if (written < n) {
+            // Short write: the shared buffer is about to be reused, so the rest moves
+            // to a spare buffer; reads from src pause until dst takes it (WRITE).
+            IoBuffer spare = takeSpare();
+            readBuffer.copyTo(written, spare, 0, n - written);
+            flow.pending = spare;
+            flow.pendingOffset = 0;
+            flow.pendingLength = n - written;
+        }
+    }
+
+    private void flush(Connection.Flow flow, int dst) throws IOException {
+        int written = sockets.write(dst, flow.pending, flow.pendingOffset, flow.pendingLength);
+        if (written == Sockets.AGAIN) return;
+        flow.pendingOffset += written;
+        flow.pendingLength -= written;
+        if (flow.pendingLength == 0) {
+            giveBackSpare(flow.pending);
+            flow.pending = null;
+            passOnEof(flow, dst);
+        }
+    }
+
+    /** Half-close: once the source's EOF is reached and everything before it delivered, send FIN on. */
+    private void passOnEof(Connection.Flow flow, int dst) throws IOException {
+        if (flow.sourceEof && flow.pendingLength == 0 && !flow.done) {
+            flow.done = true;
+            sockets.shutdownOutput(dst);
+        }
+    }
+
+    /** READ while the flow out of an fd wants bytes; WRITE while bytes wait to go into it. */
+    private void updateInterest(Connection c) throws IOException {
+        int client = (c.toBackend.wantsRead() ? READ : 0) | (c.toClient.pendingLength > 0 ? WRITE : 0);
+        int backend = (c.toClient.wantsRead() ? READ : 0) | (c.toBackend.pendingLength > 0 ? WRITE : 0);
+        if (loop.interest(c.clientFd) != client) loop.modify(c.clientFd, client);
+        if (loop.interest(c.backendFd) != backend) loop.modify(c.backendFd, backend);
+    }
+
+    private IoBuffer takeSpare() {
+        IoBuffer b = spareBuffers.pollFirst();
+        return b != null ? b : IoBuffer.allocate(BUFFER_SIZE);
+    }
+
+    private void giveBackSpare(IoBuffer b) {
+        if (spareBuffers.size() < SPARE_BUFFERS_KEPT) spareBuffers.addFirst(b);
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    /** Closes both sides of a connection and puts it back in the pool. */
+    private void release(Connection c) {
+        if (c.state == Connection.CONNECTING) unlinkConnecting(c);
+        if (c.state == Connection.OPEN) upstreams[c.upstream].active--;
+        closeFd(c.clientFd);
+        closeFd(c.backendFd);
+        if (c.toBackend.pending != null) giveBackSpare(c.toBackend.pending);
+        if (c.toClient.pending != null) giveBackSpare(c.toClient.pending);
+        c.reset();
+        pool.giveBack(c);
+        activeConnections--;
+    }
+
+    private void closeFd(int fd) {
+        if (fd < 0) return;
+        try {
+            if (loop.isRegistered(fd)) loop.remove(fd);
+        } catch (IOException e) {
+            rateLimited.log("remove", "high_perf_lb: " + e.getMessage());
+        }
+        closeQuietly(fd);
+    }
+
+    private void closeQuietly(int fd) {
+        try {
+            sockets.close(fd);
+        } catch (IOException e) {
+            rateLimited.log("close", "high_perf_lb: " + e.getMessage());
+        }
+    }
+
+    private void shutdownNow() throws IOException {
+        if (loop.isClosed()) return;
+        for (int i = 0; i < pool.size(); i++) {
+            Connection c = pool.get(i);
+            if (c.state != Connection.FREE || c.clientFd >= 0) release(c);
+        }
+        closeFd(listenFd);
+        loop.close();
+    }
+
+    // ---------------------------------------------------------------- reporting
+
+    public String statusLine() {
+        StringBuilder b = new StringBuilder("high_perf_lb: active ").append(activeConnections);
+        for (Upstream u : upstreams) {
+            b.append(" | ").append(u.name()).append(" active ").append(u.active)
+                    .append(" failed ").append(u.failures);
+        }
+        b.append(" | to backends ").append(human(bytesToBackends))
+                .append(" to clients ").append(human(bytesToClients))
+                .append(" | pool free ").append(pool.freeCount()).append('/').append(pool.size());
+        if (rejectedPoolFull > 0) b.append(" | refused (pool full) ").append(rejectedPoolFull);
+        if (rejectedNoUpstream > 0) b.append(" | closed (no backend) ").append(rejectedNoUpstream);
+        if (acceptErrors > 0) b.append(" | accept errors ").append(acceptErrors);
+        return b.toString();
+    }
+
+    private static String human(long bytes) {
+        if (bytes < 1024) return bytes + " B";
+        if (bytes < 1024 * 1024) return String.format("%.1f KiB", bytes / 1024.0);
+        if (bytes < 1024L * 1024 * 1024) return String.format("%.1f MiB", bytes / (1024.0 * 1024));
+        return String.format("%.2f GiB", bytes / (1024.0 * 1024 * 1024));
+    }
+
+    /** Logs a message of one kind at most once a second, so a flood of refusals cannot flood the log. */
+    private static final class RateLimitedLog {
+        private final PrintStream out;
+        private final java.util.Map<String, Long> last = new java.util.HashMap<>();
+
+        RateLimitedLog(PrintStream out) { this.out = out; }
+
+        void log(String kind, String message) {
+            long now = System.nanoTime();
+            Long previous = last.get(kind);
+            if (previous != null && now - previous < TimeUnit.SECONDS.toNanos(1)) return;
+            last.put(kind, now);
+            out.println(message);
+        }
+    }
+}
