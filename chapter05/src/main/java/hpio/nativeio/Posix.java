@@ -50,7 +50,7 @@ public final class Posix {
     public static final int SO_REUSEADDR = LINUX ? 2 : 4;
     public static final int SO_ERROR = LINUX ? 4 : 0x1007;
     /** macOS has no MSG_NOSIGNAL; it sets this on the socket instead. */
-    public static final int SO_NOSIGPIPE = 0x1022;
+    public static final int SO_NOSIGPIPE = Platform.OS == Platform.Os.FREEBSD ? 0x0800 : 0x1022;
     public static final int IPPROTO_TCP = 6;
     public static final int TCP_NODELAY = 1;
     public static final int SHUT_WR = 1;

@@ -1,19 +1,195 @@
 package hpio.loop.backends;
 
-import hpio.loop.Backend;
-import hpio.loop.FiredEvents;
-import java.io.IOException;
+import static hpio.nativeio.BsdKqueue.EVFILT_READ;
+import static hpio.nativeio.BsdKqueue.EVFILT_WRITE;
+import static hpio.nativeio.BsdKqueue.EV_ADD;
+import static hpio.nativeio.BsdKqueue.EV_CLEAR;
+import static hpio.nativeio.BsdKqueue.EV_DELETE;
+import static hpio.nativeio.BsdKqueue.EV_EOF;
+import static hpio.nativeio.BsdKqueue.EV_ERROR;
+import static hpio.nativeio.BsdKqueue.FFLAGS_OFFSET;
+import static hpio.nativeio.BsdKqueue.FILTER_OFFSET;
+import static hpio.nativeio.BsdKqueue.FLAGS_OFFSET;
+import static hpio.nativeio.BsdKqueue.IDENT_OFFSET;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-/** Placeholder until the kqueue backend lands (work in progress in this session). */
+import hpio.loop.Backend;
+import hpio.loop.Events;
+import hpio.loop.FiredEvents;
+import hpio.nativeio.BsdKqueue;
+import hpio.nativeio.Errno;
+import hpio.nativeio.NativeIOException;
+import hpio.nativeio.Platform;
+import hpio.nativeio.Posix;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+
+/**
+ * macOS and FreeBSD kqueue(2): like epoll, the kernel keeps the interest list and a
+ * wait costs O(ready). Unlike epoll, it watches (fd, filter) pairs: READ and WRITE
+ * are two separate registrations (EVFILT_READ, EVFILT_WRITE), added and deleted
+ * one by one as the interest changes, and each fires as its own event.
+ */
 public final class KqueueBackend implements Backend {
-    public KqueueBackend(int batchSize) throws IOException {
-        throw new IOException("kqueue backend not written yet");
+    /** The calls this backend makes: the real ones, or (in the tests on Linux) a recording fake. */
+    interface Syscalls {
+        int kqueue(MemorySegment cs);
+
+        int kevent(MemorySegment cs, int kq, MemorySegment changes, int nChanges,
+                   MemorySegment events, int nEvents, MemorySegment timeout);
+
+        int close(MemorySegment cs, int fd);
     }
+
+    private static final Syscalls REAL = new Syscalls() {
+        @Override public int kqueue(MemorySegment cs) { return BsdKqueue.kqueue(cs); }
+
+        @Override public int kevent(MemorySegment cs, int kq, MemorySegment changes, int nChanges,
+                                    MemorySegment events, int nEvents, MemorySegment timeout) {
+            return BsdKqueue.kevent(cs, kq, changes, nChanges, events, nEvents, timeout);
+        }
+
+        @Override public int close(MemorySegment cs, int fd) { return Posix.close(cs, fd); }
+    };
+
+    private final Syscalls sys;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment cs = Posix.newCallState(arena);
+    private final MemorySegment timeout = arena.allocate(BsdKqueue.TIMESPEC);
+    private final MemorySegment change;
+    private final MemorySegment ready;
+    private final long keventSize;
+    private final int capacity;
+    private final int kq;
+
+    public KqueueBackend(int batchSize) throws IOException {
+        this(batchSize, REAL, BsdKqueue.keventLayout(Platform.OS, Platform.freeBsdMajor()));
+    }
+
+    KqueueBackend(int batchSize, Syscalls sys, StructLayout kevent) throws IOException {
+        this.sys = sys;
+        capacity = batchSize;
+        keventSize = kevent.byteSize();
+        // Zeroed once: fflags, data, udata (and FreeBSD 12's ext[4]) are never written.
+        change = arena.allocate(kevent);
+        ready = arena.allocate(kevent, batchSize);
+        kq = sys.kqueue(cs);
+        if (kq < 0) {
+            int errno = Posix.errno(cs);
+            arena.close();
+            throw new NativeIOException("kqueue()", errno);
+        }
+    }
+
     @Override public String name() { return "kqueue"; }
+
     @Override public boolean supportsEdgeTriggered() { return true; }
-    @Override public void add(int fd, int interest) {}
-    @Override public void modify(int fd, int oldInterest, int newInterest) {}
-    @Override public void remove(int fd, int oldInterest) {}
-    @Override public int poll(int timeoutMillis, FiredEvents fired) { return 0; }
-    @Override public void close() {}
+
+    /** Moves fd from interest {@code from} to {@code to}, one filter at a time. */
+    private void update(int fd, int from, int to) throws NativeIOException {
+        // EV_CLEAR is fixed when a filter is added (a later EV_ADD does not change
+        // it), so a switch between level and edge deletes and re-adds the filters.
+        boolean readd = ((from ^ to) & Events.EDGE) != 0;
+        // Edge-triggered: EV_CLEAR resets the filter's state once it is delivered, so
+        // it fires again only on new data; the handler must drain to EAGAIN.
+        int add = EV_ADD | ((to & Events.EDGE) != 0 ? EV_CLEAR : 0);   // EV_ADD also enables
+        // If the second filter's change fails, the first stays done (as in Redis):
+        // the exception tells the caller, who is expected to close the fd.
+        update(fd, EVFILT_READ, (from & Events.READ) != 0, (to & Events.READ) != 0, readd, add);
+        update(fd, EVFILT_WRITE, (from & Events.WRITE) != 0, (to & Events.WRITE) != 0, readd, add);
+    }
+
+    private void update(int fd, short filter, boolean was, boolean now, boolean readd, int add)
+            throws NativeIOException {
+        if (was && (!now || readd)) submit(fd, filter, EV_DELETE);
+        if (now && (!was || readd)) submit(fd, filter, add);
+    }
+
+    /**
+     * One kevent() call per change, as Redis's ae_kqueue.c does: simple, and the
+     * error names its filter. With no eventlist (nevents = 0) a failed change makes
+     * kevent return -1 with errno (were there room, it would come back as an
+     * EV_ERROR entry instead), and the call returns at once without waiting.
+     * (Batching all changes into one call with EV_RECEIPT would save syscalls.)
+     */
+    private void submit(int fd, short filter, int flags) throws NativeIOException {
+        change.set(JAVA_LONG, IDENT_OFFSET, fd);
+        change.set(JAVA_SHORT, FILTER_OFFSET, filter);
+        change.set(JAVA_SHORT, FLAGS_OFFSET, (short) flags);
+        if (sys.kevent(cs, kq, change, 1, MemorySegment.NULL, 0, MemorySegment.NULL) < 0) {
+            String action = (flags & EV_DELETE) != 0 ? "EV_DELETE"
+                    : (flags & EV_CLEAR) != 0 ? "EV_ADD|EV_CLEAR" : "EV_ADD";
+            throw new NativeIOException(
+                    "kevent(" + action + " " + BsdKqueue.filterName(filter) + ", fd=" + fd + ")", Posix.errno(cs));
+        }
+    }
+
+    @Override
+    public void add(int fd, int interest) throws IOException { update(fd, 0, interest); }
+
+    @Override
+    public void modify(int fd, int oldInterest, int newInterest) throws IOException {
+        update(fd, oldInterest, newInterest);
+    }
+
+    /** Call it before close(2): closing an fd drops its filters, and a later EV_DELETE fails (EBADF). */
+    @Override
+    public void remove(int fd, int oldInterest) throws IOException { update(fd, oldInterest, 0); }
+
+    static int fromKevent(short filter, int flags, int fflags) {
+        // EV_ERROR marks a change that failed (data = its errno), not readiness. Our
+        // changes fail as -1 from submit(), so none should reach a wait; if one did,
+        // it concerns that fd alone: its handler hears ERROR and meets the real
+        // error on its next read or write, instead of the whole loop failing.
+        if ((flags & EV_ERROR) != 0) return Events.ERROR;
+        int events = filter == EVFILT_READ ? Events.READ : filter == EVFILT_WRITE ? Events.WRITE : 0;
+        // EV_EOF: the peer shut down (read filter) or sending is over (write filter).
+        // fflags then holds the socket's pending error (ECONNRESET, ECONNREFUSED), if any.
+        if ((flags & EV_EOF) != 0) events |= fflags != 0 ? Events.HUP | Events.ERROR : Events.HUP;
+        return events;
+    }
+
+    @Override
+    public int poll(int timeoutMillis, FiredEvents fired) throws IOException {
+        MemorySegment ts = MemorySegment.NULL;             // NULL: wait without limit
+        if (timeoutMillis >= 0) {
+            timeout.set(JAVA_LONG, 0, timeoutMillis / 1000);                    // tv_sec
+            timeout.set(JAVA_LONG, 8, (timeoutMillis % 1000) * 1_000_000L);     // tv_nsec
+            ts = timeout;
+        }
+        int n = sys.kevent(cs, kq, MemorySegment.NULL, 0, ready, capacity, ts);
+        if (n < 0) {
+            int errno = Posix.errno(cs);
+            if (errno == Errno.EINTR) return 0;            // a signal: the caller's loop comes round again
+            throw new NativeIOException("kevent(wait, kq=" + kq + ")", errno);
+        }
+        int filled = 0;
+        for (int i = 0; i < n; i++) {
+            long base = i * keventSize;
+            int fd = (int) ready.get(JAVA_LONG, base + IDENT_OFFSET);
+            int events = fromKevent(ready.get(JAVA_SHORT, base + FILTER_OFFSET),
+                    Short.toUnsignedInt(ready.get(JAVA_SHORT, base + FLAGS_OFFSET)),
+                    ready.get(JAVA_INT, base + FFLAGS_OFFSET));
+            // A readable and writable fd comes back as two entries (one per filter).
+            // Adjacent ones are merged; others stay separate, which the loop accepts.
+            if (filled > 0 && fired.fd(filled - 1) == fd) {
+                fired.set(filled - 1, fd, fired.events(filled - 1) | events);
+            } else {
+                fired.set(filled++, fd, events);
+            }
+        }
+        return filled;
+    }
+
+    @Override
+    public void close() throws IOException {
+        int r = sys.close(cs, kq);
+        int errno = Posix.errno(cs);
+        arena.close();
+        if (r < 0) throw new NativeIOException("close(kq=" + kq + ")", errno);
+    }
 }
