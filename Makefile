@@ -11,13 +11,21 @@ JAVA := $(JAVA_HOME)/bin/java
 MVN := ./mvnw -q -B
 JAR := chapter05/target/high_perf_lb.jar
 
-.PHONY: help build test bench clean
+SOURCES := $(shell find chapter05/src/main -name '*.java') pom.xml chapter05/pom.xml
+
+.PHONY: help build run test bench clean
 
 help: ## list every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 build: ## compile everything and build the runnable jar (chapter05/target/high_perf_lb.jar)
 	$(MVN) -DskipTests install
+
+$(JAR): $(SOURCES)
+	$(MVN) -DskipTests install
+
+run: $(JAR) ## demo: backends A (9001) and B (9002), balancer on 8080, wrr 3:2; Ctrl-C stops all
+	@chapter05/scripts/run-demo.sh
 
 test: ## run every test (event-loop contract per backend, structs, load balancer, solutions)
 	./mvnw -B -ntp install

@@ -86,7 +86,9 @@ public final class BsdKqueue {
      * into an array sized for 32.
      */
     public static StructLayout keventLayout(Platform.Os os, int freeBsdMajor) {
-        return os == Platform.Os.FREEBSD && freeBsdMajor >= 12 ? KEVENT_64 : KEVENT_32;
+        // An unreadable FreeBSD version (0) gets the larger layout: guessing 32 bytes on
+        // FreeBSD 12+ would let the kernel write past the end of our event array.
+        return os == Platform.Os.FREEBSD && (freeBsdMajor >= 12 || freeBsdMajor == 0) ? KEVENT_64 : KEVENT_32;
     }
 
     /** {@code struct timespec { time_t tv_sec; long tv_nsec; }}: 16 bytes on 64-bit systems. */

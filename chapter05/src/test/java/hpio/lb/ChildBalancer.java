@@ -1,0 +1,64 @@
+package hpio.lb;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code high_perf_lb} as a real child process (same JDK, same class path), for the
+ * tests that need a process of its own: fd numbers not shared with the test, signals,
+ * exit codes.
+ */
+final class ChildBalancer implements AutoCloseable {
+    final Process process;
+    final List<String> output = new CopyOnWriteArrayList<>();
+
+    ChildBalancer(String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.add("-XX:+UseSerialGC");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(HighPerfLb.class.getName());
+        command.addAll(List.of(args));
+        process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Thread.ofPlatform().daemon().start(() -> {
+            try (BufferedReader r = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) output.add(line);
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+    }
+
+    /** Waits for the start-up line; fails with the child's output if it exits instead. */
+    ChildBalancer awaitListening() {
+        Peers.await("the balancer prints 'listening on' (output so far: " + output + ")", () -> {
+            if (!process.isAlive()) throw new AssertionError("the balancer exited: " + output);
+            return output.stream().anyMatch(l -> l.contains("listening on"));
+        });
+        return this;
+    }
+
+    int awaitExit() throws InterruptedException {
+        if (!process.waitFor(Peers.DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+            throw new AssertionError("the balancer did not exit: " + output);
+        }
+        Peers.await("its output is read to the end", () -> true);
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+    }
+}

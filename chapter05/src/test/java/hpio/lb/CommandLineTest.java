@@ -1,0 +1,75 @@
+package hpio.lb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** Bad command lines exit 2 with one line naming the problem, then the usage; start-up failures exit 1. */
+class CommandLineTest {
+    record Result(int code, String out, String err) {
+        String firstErrLine() { return err.lines().findFirst().orElse(""); }
+    }
+
+    static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int code = HighPerfLb.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+            "\"\"                                    | Missing required parameters",
+            "8080                                    | Missing required parameter",
+            "70000 127.0.0.1:9001                    | PORT must be between 1 and 65535, not 70000",
+            "0 127.0.0.1:9001                        | PORT must be between 1 and 65535, not 0",
+            "eighty 127.0.0.1:9001                   | 'eighty' is not an int",
+            "8080 localhost                          | backend 'localhost' is not HOST:PORT or HOST:PORT:WEIGHT",
+            "8080 127.0.0.1:                         | port of backend '127.0.0.1:' is not a number",
+            "8080 127.0.0.1:99999                    | port of backend '127.0.0.1:99999' must be between 1 and 65535",
+            "8080 127.0.0.1:9001:0                   | weight of backend '127.0.0.1:9001:0' must be a positive integer",
+            "8080 127.0.0.1:9001:x                   | weight of backend '127.0.0.1:9001:x' is not a number",
+            "8080 127.0.0.1:9001 -a fastest          | unknown algorithm 'fastest'",
+            "8080 127.0.0.1:9001 -e iouring          | unknown event backend 'iouring'",
+            "8080 127.0.0.1:9001 --frobnicate        | Unknown option: '--frobnicate'",
+    })
+    void aBadCommandLineExitsTwoWithOneLineAndTheUsage(String args, String message) {
+        Result r = run(args.isBlank() ? new String[0] : args.trim().split("\\s+"));
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.firstErrLine()).startsWith("high_perf_lb: ").contains(message);
+        assertThat(r.err).contains("Usage: high_perf_lb");
+    }
+
+    @Test
+    void aBackendThisOsLacksIsABadCommandLine() {
+        String missing = hpio.loop.EventLoops.isAvailable("kqueue") ? "epoll" : "kqueue";
+        Result r = run("8080", "127.0.0.1:9001", "-e", missing);
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.firstErrLine()).contains("the " + missing + " backend needs");
+    }
+
+    @Test
+    void helpNamesTheBackendAutoPicks() {
+        Result r = run("--help");
+        assertThat(r.code).isZero();
+        assertThat(r.out).contains("Usage: high_perf_lb").contains("--event-backend")
+                .contains("Event Backend: " + hpio.loop.EventLoops.autoName());
+    }
+
+    @Test
+    void aPortInUseIsAStartUpFailureExitingOne() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            Result r = run(String.valueOf(taken.getLocalPort()), "127.0.0.1:9001");
+            assertThat(r.code).isEqualTo(1);
+            assertThat(r.err.lines().count()).as(r.err).isEqualTo(1);
+            assertThat(r.firstErrLine()).contains("cannot start").contains("EADDRINUSE");
+        }
+    }
+}

@@ -1,0 +1,5 @@
+package hpio.lb;
+
+class LbOnNioTest extends LoadBalancerContract {
+    @Override String backend() { return "nio"; }
+}

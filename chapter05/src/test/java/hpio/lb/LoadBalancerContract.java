@@ -1,0 +1,331 @@
+package hpio.lb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The load balancer end to end, written once and run on every event backend this
+ * OS has (one subclass each). Real sockets on loopback; the backends are plain
+ * blocking servers ({@link Peers}).
+ */
+abstract class LoadBalancerContract {
+    abstract String backend();
+
+    LbConfig config(String... upstreams) {
+        List<LbConfig.UpstreamSpec> specs = new ArrayList<>();
+        for (String u : upstreams) {
+            String[] p = u.split(":");
+            specs.add(new LbConfig.UpstreamSpec(p[0], Integer.parseInt(p[1]), p.length > 2 ? Integer.parseInt(p[2]) : 1));
+        }
+        return LbConfig.defaults(0, specs).withEventBackend(backend());
+    }
+
+    static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * Sends {@code payload} through the balancer to an echo backend while reading
+     * the echo back concurrently; returns the SHA-256 of what came back.
+     */
+    static byte[] echoThrough(int port, byte[] payload, boolean slowReader) throws Exception {
+        try (Socket s = Peers.client(port)) {
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    OutputStream out = s.getOutputStream();
+                    for (int off = 0; off < payload.length; off += 256 * 1024) {
+                        out.write(payload, off, Math.min(256 * 1024, payload.length - off));
+                    }
+                    s.shutdownOutput();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[slowReader ? 16 * 1024 : 64 * 1024];
+            long total = 0;
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                digest.update(buf, 0, n);
+                total += n;
+                if (slowReader) Thread.sleep(1);    // a slow client, so the balancer meets short writes
+            }
+            writer.join();
+            assertThat(total).as("bytes echoed").isEqualTo(payload.length);
+            return digest.digest();
+        }
+    }
+
+    private void forwardsEveryByte(boolean slowReaders) throws Exception {
+        try (Peers.Echo a = new Peers.Echo(); Peers.Echo b = new Peers.Echo();
+             RunningBalancer lb = new RunningBalancer(config(a.spec(), b.spec()));
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Random random = new Random(slowReaders ? 2 : 1);
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                byte[] payload = new byte[1 + random.nextInt(8 * 1024 * 1024)];
+                random.nextBytes(payload);
+                byte[] expected = sha256(payload);
+                results.add(pool.submit(() ->
+                        MessageDigest.isEqual(expected, echoThrough(lb.port(), payload, slowReaders))));
+            }
+            for (Future<Boolean> r : results) assertThat(r.get()).as("SHA-256 of the echo").isTrue();
+            lb.awaitIdle();
+            lb.assertAlive();
+        }
+    }
+
+    @Test
+    void sixtyFourConcurrentTransfersArriveByteExact() throws Exception {
+        forwardsEveryByte(false);
+    }
+
+    @Test
+    void slowReadersStillGetEveryByte() throws Exception {
+        forwardsEveryByte(true);
+    }
+
+    @Test
+    void halfCloseStillDeliversTheWholeReply() throws Exception {
+        try (Peers.ReplyAfterEof backend = new Peers.ReplyAfterEof(3 * 1024 * 1024 + 17);
+             RunningBalancer lb = new RunningBalancer(config(backend.spec()));
+             Socket s = Peers.client(lb.port())) {
+            s.getOutputStream().write("hello, then EOF".getBytes());
+            s.shutdownOutput();                                   // FIN, but keep reading
+            byte[] reply = s.getInputStream().readAllBytes();
+            assertThat(reply).hasSize(3 * 1024 * 1024 + 17);
+            assertThat(new String(reply, 0, 23, StandardCharsets.US_ASCII)).isEqualTo("received 15 bytes\n\0\0\0\0\0");
+            lb.awaitIdle();
+        }
+    }
+
+    @Test
+    void aDeadBackendIsSkippedAfterItsFirstFailure() throws Exception {
+        int dead = Peers.deadPort();
+        try (Peers.Echo alive = new Peers.Echo();
+             RunningBalancer lb = new RunningBalancer(config("127.0.0.1:" + dead, alive.spec()))) {
+            for (int i = 0; i < 20; i++) {
+                try (Socket s = Peers.client(lb.port())) {
+                    s.getOutputStream().write(("ping " + i).getBytes());
+                    s.shutdownOutput();
+                    assertThat(new String(s.getInputStream().readAllBytes())).isEqualTo("ping " + i);
+                }
+            }
+            lb.awaitIdle();
+            Upstream deadOne = lb.lb.upstreams().get(0);
+            assertThat(deadOne.failures()).as("connects tried on the dead backend").isEqualTo(1);
+            assertThat(lb.lb.upstreams().get(1).served()).isEqualTo(20);
+            assertThat(lb.log()).contains("failed").contains("skipping it for 10 s");
+        }
+    }
+
+    @Test
+    void withEveryBackendDownClientsAreClosedAndServiceResumesWhenOneReturns() throws Exception {
+        int port = Peers.deadPort();
+        LbConfig cfg = config("127.0.0.1:" + port).withTimeouts(1000, 10);
+        try (RunningBalancer lb = new RunningBalancer(cfg)) {
+            try (Socket s = Peers.client(lb.port())) {
+                long start = System.nanoTime();
+                assertThat(Peers.readAll(s)).as("nothing, then EOF").isEmpty();
+                assertThat((System.nanoTime() - start) / 1_000_000).as("closed within the connect timeout")
+                        .isLessThan(cfg.connectTimeoutMillis() + 5_000L);
+            }
+            lb.awaitIdle();
+            lb.assertAlive();
+            try (Peers.Echo back = new Peers.Echo(port); Socket s = Peers.client(lb.port())) {
+                s.getOutputStream().write("back".getBytes());
+                s.shutdownOutput();
+                assertThat(new String(s.getInputStream().readAllBytes())).isEqualTo("back");
+            }
+        }
+    }
+
+    @Test
+    void weightedRoundRobinSplitsFiveHundredConnectionsThreeToTwo() throws Exception {
+        try (Peers.Named a = new Peers.Named("A"); Peers.Named b = new Peers.Named("B");
+             RunningBalancer lb = new RunningBalancer(config(a.spec() + ":3", b.spec() + ":2").withAlgorithm("wrr"))) {
+            int countA = 0, countB = 0;
+            StringBuilder first = new StringBuilder();
+            for (int i = 0; i < 500; i++) {
+                try (Socket s = Peers.client(lb.port())) {
+                    String who = new String(s.getInputStream().readAllBytes());
+                    if (who.equals("A")) countA++;
+                    else if (who.equals("B")) countB++;
+                    if (i < 5) first.append(who);
+                }
+            }
+            assertThat(countA).isEqualTo(300);
+            assertThat(countB).isEqualTo(200);
+            assertThat(first.toString()).isEqualTo("ABABA");
+        }
+    }
+
+    @Test
+    void ipHashKeepsAClientOnOneBackend() throws Exception {
+        try (Peers.Named a = new Peers.Named("A"); Peers.Named b = new Peers.Named("B");
+             Peers.Named c = new Peers.Named("C");
+             RunningBalancer lb = new RunningBalancer(config(a.spec(), b.spec(), c.spec()).withAlgorithm("iphash"))) {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int i = 0; i < 30; i++) {
+                try (Socket s = Peers.client(lb.port())) {
+                    seen.add(new String(s.getInputStream().readAllBytes()));
+                }
+            }
+            assertThat(seen).hasSize(1);
+        }
+    }
+
+    static int openFds() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) fds.count();
+        }
+    }
+
+    @Test
+    void fiveThousandShortConnectionsSomeResetLeaveNoFdOrSlotBehind() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")),
+                "needs /proc/self/fd (Linux)");
+        try (Peers.Echo echo = new Peers.Echo();
+             RunningBalancer lb = new RunningBalancer(config(echo.spec()));
+             ExecutorService pool = Executors.newFixedThreadPool(8)) {
+            Callable<Void> one = () -> {
+                try (Socket s = Peers.client(lb.port())) {
+                    s.getOutputStream().write(new byte[100]);
+                    s.getInputStream().readNBytes(100);
+                }
+                return null;
+            };
+            one.call();                                  // warm up, so the JDK's own fds are open
+            lb.awaitIdle();
+            Peers.await("echo server idle", () -> echo.open.get() == 0);
+            int before = openFds();
+
+            AtomicInteger resets = new AtomicInteger();
+            List<Future<Void>> all = new ArrayList<>();
+            for (int i = 0; i < 5000; i++) {
+                boolean reset = i % 5 == 0;
+                all.add(pool.submit(() -> {
+                    try (Socket s = Peers.client(lb.port())) {
+                        OutputStream out = s.getOutputStream();
+                        out.write(new byte[32 * 1024]);
+                        if (reset) {
+                            // Mid-transfer: some echo is in flight; linger 0 makes close() send RST.
+                            s.getInputStream().readNBytes(1000);
+                            s.setSoLinger(true, 0);
+                            resets.incrementAndGet();
+                            return null;
+                        }
+                        s.shutdownOutput();
+                        s.getInputStream().readAllBytes();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<Void> f : all) f.get();
+            lb.awaitIdle();
+            Peers.await("echo server idle", () -> echo.open.get() == 0);
+            Peers.await("fd count back to " + before, () -> {
+                try {
+                    return openFds() <= before;
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertThat(lb.lb.pool().freeCount()).isEqualTo(lb.lb.pool().size());
+            assertThat(resets.get()).isEqualTo(1000);
+            lb.assertAlive();
+        }
+    }
+
+    /** How many concurrent connections this backend is expected to carry in the scale test. */
+    int scaleConnections() { return 2000; }
+
+    /**
+     * In a process of its own (so its fd numbers are its own, which matters to
+     * select): 2,000 clients connected at once, each echoing a message.
+     */
+    @Test
+    void twoThousandConcurrentConnections() throws Exception {
+        int port = Peers.deadPort();
+        try (Peers.Echo echo = new Peers.Echo();
+             ChildBalancer child = new ChildBalancer(String.valueOf(port), echo.spec(), "-e", backend())) {
+            child.awaitListening();
+            List<Socket> clients = new ArrayList<>();
+            int served = 0, refused = 0;
+            try {
+                for (int i = 0; i < 2000; i++) clients.add(Peers.client(port));
+                for (int i = 0; i < clients.size(); i++) {
+                    Socket s = clients.get(i);
+                    byte[] msg = ("hello " + i).getBytes();
+                    try {
+                        s.getOutputStream().write(msg);
+                        byte[] back = s.getInputStream().readNBytes(msg.length);
+                        if (java.util.Arrays.equals(back, msg)) served++;
+                        else refused++;          // closed by the balancer: EOF
+                    } catch (IOException closedByBalancer) {
+                        refused++;
+                    }
+                }
+            } finally {
+                for (Socket s : clients) s.close();
+            }
+            assertThat(served + refused).isEqualTo(2000);
+            assertThat(served).as("served").isGreaterThanOrEqualTo(scaleConnections());
+            // And still serving afterwards.
+            assertThat(child.process.isAlive()).as("alive after refusing: " + child.output).isTrue();
+            try (Socket s = Peers.client(port)) {
+                s.getOutputStream().write("after".getBytes());
+                s.shutdownOutput();
+                assertThat(new String(s.getInputStream().readAllBytes())).isEqualTo("after");
+            }
+        }
+    }
+
+    @Test
+    void anExhaustedPoolRefusesNewClientsAndRecovers() throws Exception {
+        try (Peers.Echo echo = new Peers.Echo();
+             RunningBalancer lb = new RunningBalancer(config(echo.spec()).withMaxConnections(2))) {
+            try (Socket a = Peers.client(lb.port()); Socket b = Peers.client(lb.port())) {
+                for (Socket s : List.of(a, b)) {
+                    s.getOutputStream().write('x');
+                    assertThat(s.getInputStream().read()).isEqualTo('x');
+                }
+                try (Socket third = Peers.client(lb.port())) {
+                    assertThat(Peers.readAll(third)).as("closed at once").isEmpty();
+                }
+                assertThat(lb.lb.rejectedPoolFull()).isEqualTo(1);
+                assertThat(lb.log()).contains("connection pool exhausted");
+            }
+            lb.awaitIdle();
+            try (Socket s = Peers.client(lb.port())) {
+                s.getOutputStream().write('y');
+                assertThat(s.getInputStream().read()).isEqualTo('y');
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package hpio.lb;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The other ends for the balancer's tests: backend servers on loopback, written
+ * with plain blocking java.net sockets on virtual threads, so they cannot share a
+ * bug with the code under test.
+ */
+final class Peers {
+    private Peers() {}
+
+    static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    /** Waits for a condition, failing after a generous deadline (never a fixed sleep). */
+    static void await(String what, BooleanSupplier condition) {
+        long end = System.nanoTime() + DEADLINE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) throw new AssertionError("timed out waiting until " + what);
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /** A port nothing listens on (bound, then closed). */
+    static int deadPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** What every backend here shares: an accept loop, one virtual thread per connection. */
+    abstract static class Server implements AutoCloseable {
+        final ServerSocket server;
+        final AtomicInteger accepted = new AtomicInteger();
+        final AtomicInteger open = new AtomicInteger();
+        private final java.util.Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+        private final Thread acceptor;
+
+        Server(int port) throws IOException {
+            server = new ServerSocket();
+            server.setReuseAddress(true);
+            server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 4096);
+            acceptor = Thread.ofPlatform().daemon().name("peer-accept-" + port()).start(this::acceptLoop);
+        }
+
+        int port() { return server.getLocalPort(); }
+
+        String spec() { return "127.0.0.1:" + port(); }
+
+        private void acceptLoop() {
+            while (!server.isClosed()) {
+                Socket s;
+                try {
+                    s = server.accept();
+                } catch (IOException e) {
+                    return;
+                }
+                accepted.incrementAndGet();
+                open.incrementAndGet();
+                sockets.add(s);
+                Thread.ofVirtual().start(() -> {
+                    try (s) {
+                        serve(s);
+                    } catch (IOException ignored) {
+                        // the client reset: part of some tests
+                    } finally {
+                        sockets.remove(s);
+                        open.decrementAndGet();
+                    }
+                });
+            }
+        }
+
+        abstract void serve(Socket s) throws IOException;
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket s : sockets) s.close();
+        }
+    }
+
+    /** Sends back every byte, then passes the client's EOF on. */
+    static final class Echo extends Server {
+        Echo() throws IOException { super(0); }
+
+        Echo(int port) throws IOException { super(port); }
+
+        @Override
+        void serve(Socket s) throws IOException {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            byte[] buf = new byte[64 * 1024];
+            int n;
+            while ((n = in.read(buf)) > 0) out.write(buf, 0, n);
+            s.shutdownOutput();
+        }
+    }
+
+    /** Reads until the client's EOF, then answers with a reply of a given size and closes. */
+    static final class ReplyAfterEof extends Server {
+        final int replySize;
+
+        ReplyAfterEof(int replySize) throws IOException {
+            super(0);
+            this.replySize = replySize;
+        }
+
+        @Override
+        void serve(Socket s) throws IOException {
+            long got = s.getInputStream().transferTo(OutputStream.nullOutputStream());
+            byte[] reply = new byte[replySize];
+            byte[] head = ("received " + got + " bytes\n").getBytes();
+            System.arraycopy(head, 0, reply, 0, Math.min(head.length, reply.length));
+            s.getOutputStream().write(reply);
+        }
+    }
+
+    /** Answers each connection with its own name and closes. */
+    static final class Named extends Server {
+        final String name;
+
+        Named(String name) throws IOException {
+            super(0);
+            this.name = name;
+        }
+
+        @Override
+        void serve(Socket s) throws IOException {
+            s.getOutputStream().write(name.getBytes());
+        }
+    }
+
+    /** Opens a client to the balancer. */
+    static Socket client(int port) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
+            s.setSoTimeout((int) DEADLINE.toMillis());
+            return s;
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /** Reads until EOF, or returns what it had when the connection was reset. */
+    static byte[] readAll(Socket s) throws IOException {
+        try {
+            return s.getInputStream().readAllBytes();
+        } catch (SocketException reset) {
+            return new byte[0];
+        }
+    }
+}
