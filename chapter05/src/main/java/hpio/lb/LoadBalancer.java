@@ -64,7 +64,7 @@ public final class LoadBalancer implements AutoCloseable {
     // counters for -v and tests
     private long bytesToBackends;
     private long bytesToClients;
-    private long rejectedPoolFull;
+    private volatile long rejectedPoolFull;   // volatile: read by tests on other threads
     private long rejectedNoUpstream;
     private long acceptErrors;
 
@@ -185,9 +185,9 @@ public final class LoadBalancer implements AutoCloseable {
             Connection c = pool.take();
             if (c == null) {
                 rejectedPoolFull++;
-                closeQuietly(fd);
                 rateLimited.log("pool", "high_perf_lb: connection pool exhausted (" + pool.size()
                         + " in use): refusing clients; raise --max-conns (" + rejectedPoolFull + " refused so far)");
+                closeQuietly(fd);
                 continue;
             }
             activeConnections++;
