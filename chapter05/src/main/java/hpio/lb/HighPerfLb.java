@@ -1,7 +1,7 @@
 package hpio.lb;
 
+import hpio.lb.hooks.ExerciseClasses;
 import hpio.loop.EventLoops;
-import hpio.nativeio.NativeIOException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -60,6 +60,28 @@ public final class HighPerfLb implements Callable<Integer> {
 
     @Option(names = "-v", description = "print a status line every few seconds")
     boolean verbose;
+
+    @Option(names = "--edge-triggered", description = "exercise 1: edge-triggered registrations (epoll, kqueue)")
+    boolean edgeTriggered;
+
+    @Option(names = "--write-buffer", arity = "0..1", paramLabel = "KIB", fallbackValue = "64",
+            description = "exercise 2: per-direction write buffers, high watermark KIB (64 if no value), low half")
+    Integer writeBufferKib;
+
+    @Option(names = "--idle-timeout", arity = "0..1", paramLabel = "SECONDS", fallbackValue = "60",
+            description = "exercise 3: close connections idle this long (60 if no value; 0.3 = 300 ms)")
+    Double idleTimeoutSeconds;
+
+    @Option(names = "--graceful", description = "exercise 4: on SIGTERM/SIGINT stop accepting and drain (30 s)")
+    boolean graceful;
+
+    @Option(names = "--drain-timeout", paramLabel = "SECONDS",
+            description = "exercise 4: like --graceful, closing what is left after SECONDS")
+    Integer drainTimeout;
+
+    @Option(names = "--solutions", description = "use the reference solutions for the exercise options"
+            + " instead of your code in exercises/ (the launcher picks the class path)")
+    boolean solutions;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
     boolean help;
@@ -120,8 +142,32 @@ public final class HighPerfLb implements Callable<Integer> {
         if (maxConns < 0) throw bad("--max-conns must not be negative, not " + maxConns);
         if (connectTimeout < 1) throw bad("--connect-timeout must be at least 1 ms, not " + connectTimeout);
         if (failTimeout < 0) throw bad("--fail-timeout must not be negative, not " + failTimeout);
+        LbConfig.Exercises ex = LbConfig.Exercises.NONE.withEdgeTriggered(edgeTriggered);
+        if (edgeTriggered) {
+            String chosen = eventBackend.equals("auto") ? EventLoops.autoName() : eventBackend;
+            if (!chosen.equals("epoll") && !chosen.equals("kqueue")) {
+                throw bad("--edge-triggered needs the epoll or kqueue backend, not " + chosen);
+            }
+        }
+        if (writeBufferKib != null) {
+            if (writeBufferKib < 1 || writeBufferKib > 1024 * 1024) {
+                throw bad("--write-buffer must be from 1 to 1048576 KiB, not " + writeBufferKib);
+            }
+            ex = ex.withWriteBuffer(writeBufferKib * 1024);
+        }
+        if (idleTimeoutSeconds != null) {
+            if (!(idleTimeoutSeconds > 0) || idleTimeoutSeconds > 86_400) {
+                throw bad("--idle-timeout must be more than 0 and at most 86400 seconds, not " + idleTimeoutSeconds);
+            }
+            ex = ex.withIdleTimeoutMillis(Math.max(1, Math.round(idleTimeoutSeconds * 1000)));
+        }
+        if (drainTimeout != null && drainTimeout < 0) throw bad("--drain-timeout must not be negative");
+        if (graceful || drainTimeout != null) ex = ex.withDrainTimeout(drainTimeout != null ? drainTimeout : 30);
+        if (solutions && !ExerciseClasses.source().equals("solutions")) {
+            throw bad("--solutions is handled by the ./high_perf_lb launcher (it puts solutions/ on the class path)");
+        }
         return new LbConfig(bind, port, specs, algorithm, eventBackend, maxConns, connectTimeout, failTimeout,
-                verbose, 5000);
+                verbose, 5000, ex);
     }
 
     private LbConfig.UpstreamSpec parseBackend(String text) {
@@ -152,9 +198,6 @@ public final class HighPerfLb implements Callable<Integer> {
         LbConfig config = validate();
         try {
             balancer = new LoadBalancer(config, log);
-        } catch (NativeIOException e) {
-            log.println("high_perf_lb: cannot start: " + e.getMessage());
-            return 1;
         } catch (IOException | RuntimeException e) {
             log.println("high_perf_lb: cannot start: " + e.getMessage());
             return 1;
@@ -174,6 +217,11 @@ public final class HighPerfLb implements Callable<Integer> {
             lb.run();
             log.println("high_perf_lb: stopped");
             return 0;
+        } catch (UnsupportedOperationException todo) {
+            // An exercise stub: say which one, plainly, rather than a stack trace.
+            log.println("high_perf_lb: " + todo.getMessage() + " is not written yet in "
+                    + ExerciseClasses.source() + "/ (see `make exercise`, or run with --solutions)");
+            return 1;
         } catch (IOException e) {
             log.println("high_perf_lb: stopped on error: " + e.getMessage());
             return 1;

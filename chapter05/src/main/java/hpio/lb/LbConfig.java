@@ -13,34 +13,68 @@ public record LbConfig(
         int connectTimeoutMillis,
         int failTimeoutSeconds,
         boolean verbose,
-        int statusIntervalMillis) {
+        int statusIntervalMillis,
+        Exercises exercises) {
 
     /** HOST:PORT[:WEIGHT] as given. */
     public record UpstreamSpec(String host, int port, int weight) {
         @Override public String toString() { return host + ":" + port + ":" + weight; }
     }
 
+    /**
+     * The exercises switched on (each off by default).
+     *
+     * @param writeBufferHighWatermark bytes; 0 = baseline (no write buffer); the low watermark is half
+     * @param idleTimeoutMillis        0 = never close idle connections
+     * @param drainTimeoutSeconds      -1 = no graceful shutdown (a signal stops at once)
+     */
+    public record Exercises(boolean edgeTriggered, int writeBufferHighWatermark, long idleTimeoutMillis,
+                            int drainTimeoutSeconds) {
+        public static final Exercises NONE = new Exercises(false, 0, 0, -1);
+
+        public Exercises withEdgeTriggered(boolean on) {
+            return new Exercises(on, writeBufferHighWatermark, idleTimeoutMillis, drainTimeoutSeconds);
+        }
+
+        public Exercises withWriteBuffer(int highWatermark) {
+            return new Exercises(edgeTriggered, highWatermark, idleTimeoutMillis, drainTimeoutSeconds);
+        }
+
+        public Exercises withIdleTimeoutMillis(long millis) {
+            return new Exercises(edgeTriggered, writeBufferHighWatermark, millis, drainTimeoutSeconds);
+        }
+
+        public Exercises withDrainTimeout(int seconds) {
+            return new Exercises(edgeTriggered, writeBufferHighWatermark, idleTimeoutMillis, seconds);
+        }
+    }
+
     public static LbConfig defaults(int port, List<UpstreamSpec> upstreams) {
-        return new LbConfig("127.0.0.1", port, upstreams, "rr", "auto", 0, 3000, 10, false, 5000);
+        return new LbConfig("127.0.0.1", port, upstreams, "rr", "auto", 0, 3000, 10, false, 5000, Exercises.NONE);
     }
 
     public LbConfig withAlgorithm(String a) {
         return new LbConfig(bindAddress, port, upstreams, a, eventBackend, maxConnections, connectTimeoutMillis,
-                failTimeoutSeconds, verbose, statusIntervalMillis);
+                failTimeoutSeconds, verbose, statusIntervalMillis, exercises);
     }
 
     public LbConfig withEventBackend(String b) {
         return new LbConfig(bindAddress, port, upstreams, algorithm, b, maxConnections, connectTimeoutMillis,
-                failTimeoutSeconds, verbose, statusIntervalMillis);
+                failTimeoutSeconds, verbose, statusIntervalMillis, exercises);
     }
 
     public LbConfig withMaxConnections(int n) {
         return new LbConfig(bindAddress, port, upstreams, algorithm, eventBackend, n, connectTimeoutMillis,
-                failTimeoutSeconds, verbose, statusIntervalMillis);
+                failTimeoutSeconds, verbose, statusIntervalMillis, exercises);
     }
 
     public LbConfig withTimeouts(int connectMillis, int failSeconds) {
         return new LbConfig(bindAddress, port, upstreams, algorithm, eventBackend, maxConnections, connectMillis,
-                failSeconds, verbose, statusIntervalMillis);
+                failSeconds, verbose, statusIntervalMillis, exercises);
+    }
+
+    public LbConfig withExercises(Exercises e) {
+        return new LbConfig(bindAddress, port, upstreams, algorithm, eventBackend, maxConnections,
+                connectTimeoutMillis, failTimeoutSeconds, verbose, statusIntervalMillis, e);
     }
 }

@@ -5,6 +5,14 @@ import static hpio.loop.Events.HUP;
 import static hpio.loop.Events.READ;
 import static hpio.loop.Events.WRITE;
 
+import hpio.lb.hooks.Acceptor;
+import hpio.lb.hooks.ExerciseClasses;
+import hpio.lb.hooks.IdleNode;
+import hpio.lb.hooks.IdleTracker;
+import hpio.lb.hooks.OutboundBuffer;
+import hpio.lb.hooks.Pump;
+import hpio.lb.hooks.ReadPolicy;
+import hpio.lb.hooks.ShutdownControl;
 import hpio.loop.EventLoop;
 import hpio.loop.EventLoops;
 import hpio.nativeio.Posix;
@@ -14,6 +22,7 @@ import hpio.net.PeerAddress;
 import hpio.net.Sockets;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.invoke.MethodHandle;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -30,9 +39,8 @@ import java.util.concurrent.TimeUnit;
  *  client fd ===== toBackend ===&gt; backend fd  ---&gt; upstream
  * </pre>
  */
-public final class LoadBalancer implements AutoCloseable {
+public final class LoadBalancer implements AutoCloseable, Acceptor {
     static final int BUFFER_SIZE = 64 * 1024;
-    private static final int ACCEPTS_PER_WAKEUP = 64;        // fairness: the listener must not starve clients
     private static final int SPARE_BUFFERS_KEPT = 64;
     private static final long ACCEPT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int FDS_KEPT_FREE = 32;             // stdio, the loop, the listener, the JVM's own
@@ -48,6 +56,14 @@ public final class LoadBalancer implements AutoCloseable {
     private final int port;
     private final long connectTimeoutNanos;
     private final long failTimeoutNanos;
+
+    // The exercises' seams: the baseline unless a flag swapped a class in.
+    private final ReadPolicy readPolicy;
+    private final int edge;                          // 0, or Events.EDGE with --edge-triggered
+    private final MethodHandle newWriteBuffer;       // null: baseline short-write handling
+    private final int writeBufferHigh;
+    private final IdleTracker idle;                  // null: connections never time out
+    private final ShutdownControl shutdown;          // null: a signal stops at once
 
     private final IoBuffer readBuffer = IoBuffer.allocate(BUFFER_SIZE);   // shared by every connection
     private final ArrayDeque<IoBuffer> spareBuffers = new ArrayDeque<>();
@@ -67,6 +83,9 @@ public final class LoadBalancer implements AutoCloseable {
     private volatile long rejectedPoolFull;   // volatile: read by tests on other threads
     private long rejectedNoUpstream;
     private long acceptErrors;
+    private volatile long idleClosed;
+    private volatile int maxBuffered;                // most bytes one flow's write buffer held
+    private boolean listening = true;
 
     public LoadBalancer(LbConfig config, PrintStream log) throws IOException {
         this.config = config;
@@ -85,6 +104,25 @@ public final class LoadBalancer implements AutoCloseable {
         connectTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMillis());
         failTimeoutNanos = TimeUnit.SECONDS.toNanos(config.failTimeoutSeconds());
 
+        LbConfig.Exercises ex = config.exercises();
+        readPolicy = ex.edgeTriggered()
+                ? ExerciseClasses.create(ExerciseClasses.constructor(ExerciseClasses.EDGE_TRIGGERED, ReadPolicy.class),
+                        ReadPolicy.class)
+                : ReadPolicy.LEVEL_TRIGGERED;
+        writeBufferHigh = ex.writeBufferHighWatermark();
+        newWriteBuffer = writeBufferHigh > 0
+                ? ExerciseClasses.constructor(ExerciseClasses.WRITE_BUFFER, OutboundBuffer.class, int.class, int.class)
+                : null;
+        idle = ex.idleTimeoutMillis() > 0
+                ? ExerciseClasses.create(ExerciseClasses.constructor(ExerciseClasses.IDLE_TIMEOUTS, IdleTracker.class,
+                        long.class), IdleTracker.class, TimeUnit.MILLISECONDS.toNanos(ex.idleTimeoutMillis()))
+                : null;
+        shutdown = ex.drainTimeoutSeconds() >= 0
+                ? ExerciseClasses.create(ExerciseClasses.constructor(ExerciseClasses.GRACEFUL_SHUTDOWN,
+                        ShutdownControl.class, long.class), ShutdownControl.class,
+                        TimeUnit.SECONDS.toNanos(ex.drainTimeoutSeconds()))
+                : null;
+
         loop = EventLoops.open(config.eventBackend(), 1024);
         try {
             sockets = loop.sockets();
@@ -93,13 +131,23 @@ public final class LoadBalancer implements AutoCloseable {
             InetSocketAddress local = new InetSocketAddress(config.bindAddress(), config.port());
             listenFd = sockets.listen(local, 4096);
             port = sockets.localPort(listenFd);
-            loop.add(listenFd, READ, (fd, events) -> acceptClients());
+            edge = readPolicy.registrationFlags();
+            if (edge != 0 && !loop.backendName().equals("epoll") && !loop.backendName().equals("kqueue")) {
+                throw new IllegalArgumentException("--edge-triggered needs the epoll or kqueue backend, not "
+                        + loop.backendName());
+            }
+            loop.add(listenFd, READ | edge, (fd, events) -> readPolicy.onAcceptable(this));
             log.printf("high_perf_lb: listening on %s:%d with %s, %s over %d backend(s), pool of %d connections"
                             + " (open files %d of hard limit %d)%n",
                     config.bindAddress(), port, loop.backendName(), algorithm.name(), upstreams.length,
                     pool.size(), files.soft(), files.hard());
             if (config.bindAddress().equals("127.0.0.1")) {
                 log.println("high_perf_lb: loopback only; use --bind 0.0.0.0 to listen on all interfaces");
+            }
+            String switchedOn = exercisesOn(ex);
+            if (!switchedOn.isEmpty()) {
+                log.println("high_perf_lb: exercises on: " + switchedOn + " (classes from "
+                        + ExerciseClasses.source() + "/)");
             }
         } catch (IOException | RuntimeException e) {
             loop.close();
@@ -126,14 +174,29 @@ public final class LoadBalancer implements AutoCloseable {
 
     public long rejectedPoolFull() { return rejectedPoolFull; }
 
-    /** Runs until {@link #stop()}; then closes every connection and the listener. */
+    /** Bytes one flow's write buffer held at most (exercise 2's bound: high watermark plus one read). */
+    public int maxBuffered() { return maxBuffered; }
+
+    /** Connections closed for being idle (exercise 3). */
+    public long idleClosed() { return idleClosed; }
+
+    /** How many times the loop waited in the kernel (exercise 1 compares modes by it). */
+    public long loopWaits() { return loop.waits(); }
+
+    /** Runs until {@link #stop()} (or, draining, until the last connection ends); then closes everything. */
     public void run() throws IOException {
         nextStatusNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.statusIntervalMillis());
+        if (shutdown != null) shutdown.install(loop::wakeup);
         try {
             while (!stopping) {
                 long now = System.nanoTime();
                 expireConnects(now);
+                if (idle != null) expireIdle(now);
                 resumeAcceptingIfDue(now);
+                if (shutdown != null && shutdown.isDraining()) {
+                    if (listening) stopListening();
+                    if (shutdown.shouldExit(activeConnections, now)) break;
+                }
                 if (config.verbose() && now - nextStatusNanos >= 0) {
                     log.println(statusLine());
                     nextStatusNanos = now + TimeUnit.MILLISECONDS.toNanos(config.statusIntervalMillis());
@@ -156,45 +219,62 @@ public final class LoadBalancer implements AutoCloseable {
         if (!loop.isClosed()) shutdownNow();
     }
 
-    /** How long the loop may sleep: until the next connect deadline, accept resume or status line. */
+    /** How long the loop may sleep: until the next deadline of any kind, at most a second. */
     private long waitMillis(long now) {
-        long wake = now + TimeUnit.SECONDS.toNanos(1);
-        if (connectingHead != null) wake = Math.min(wake, connectingHead.connectDeadlineNanos);
-        if (acceptPausedUntil != 0) wake = Math.min(wake, acceptPausedUntil);
-        if (config.verbose()) wake = Math.min(wake, nextStatusNanos);
-        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(wake - now + 999_999));
+        long wait = TimeUnit.SECONDS.toNanos(1);
+        if (connectingHead != null) wait = Math.min(wait, connectingHead.connectDeadlineNanos - now);
+        if (acceptPausedUntil != 0) wait = Math.min(wait, acceptPausedUntil - now);
+        if (config.verbose()) wait = Math.min(wait, nextStatusNanos - now);
+        if (idle != null) {
+            long next = idle.nanosUntilNextExpiry(now);
+            if (next >= 0) wait = Math.min(wait, next);
+        }
+        if (shutdown != null) {
+            long next = shutdown.nanosUntilDeadline(now);
+            if (next >= 0) wait = Math.min(wait, next);
+        }
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(wait + 999_999));   // round up: never wake early
+    }
+
+    private void stopListening() {
+        listening = false;
+        closeFd(listenFd);
+        log.println("high_perf_lb: draining: listener closed, " + activeConnections
+                + " connection(s) in flight");
     }
 
     // ---------------------------------------------------------------- accepting
 
-    private void acceptClients() {
-        for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
-            int fd;
-            try {
-                fd = sockets.accept(listenFd, peer);
-            } catch (IOException e) {
-                // EMFILE/ENFILE: the connection stays in the backlog and the listener
-                // stays readable, so retrying now would spin. Pause accepting briefly.
-                acceptErrors++;
-                rateLimited.log("accept", "high_perf_lb: accept failed (" + e.getMessage()
-                        + "); pausing accepts for 100 ms");
-                pauseAccepting();
-                return;
-            }
-            if (fd == Sockets.AGAIN) return;
-            Connection c = pool.take();
-            if (c == null) {
-                rejectedPoolFull++;
-                rateLimited.log("pool", "high_perf_lb: connection pool exhausted (" + pool.size()
-                        + " in use): refusing clients; raise --max-conns (" + rejectedPoolFull + " refused so far)");
-                closeQuietly(fd);
-                continue;
-            }
-            activeConnections++;
-            c.clientFd = fd;
-            c.clientIpv4 = peer.ipv4();
-            connectToUpstream(c);
+    /** Accepts one client (the {@link ReadPolicy} decides how many per wake-up). */
+    @Override
+    public boolean acceptOne() {
+        if (!listening || acceptPausedUntil != 0) return false;
+        int fd;
+        try {
+            fd = sockets.accept(listenFd, peer);
+        } catch (IOException e) {
+            // EMFILE/ENFILE: the connection stays in the backlog and the listener
+            // stays readable, so retrying now would spin. Pause accepting briefly.
+            acceptErrors++;
+            rateLimited.log("accept", "high_perf_lb: accept failed (" + e.getMessage()
+                    + "); pausing accepts for 100 ms");
+            pauseAccepting();
+            return false;
         }
+        if (fd == Sockets.AGAIN) return false;
+        Connection c = pool.take();
+        if (c == null) {
+            rejectedPoolFull++;
+            rateLimited.log("pool", "high_perf_lb: connection pool exhausted (" + pool.size()
+                    + " in use): refusing clients; raise --max-conns (" + rejectedPoolFull + " refused so far)");
+            closeQuietly(fd);
+            return true;
+        }
+        activeConnections++;
+        c.clientFd = fd;
+        c.clientIpv4 = peer.ipv4();
+        connectToUpstream(c);
+        return true;
     }
 
     private void pauseAccepting() {
@@ -209,7 +289,7 @@ public final class LoadBalancer implements AutoCloseable {
     private void resumeAcceptingIfDue(long now) throws IOException {
         if (acceptPausedUntil != 0 && now - acceptPausedUntil >= 0) {
             acceptPausedUntil = 0;
-            loop.modify(listenFd, READ);
+            if (listening) loop.modify(listenFd, READ | edge);
         }
     }
 
@@ -271,8 +351,9 @@ public final class LoadBalancer implements AutoCloseable {
         Upstream u = upstreams[c.upstream];
         u.active++;
         u.served++;
-        loop.modify(c.backendFd, READ);
-        loop.add(c.clientFd, READ, c);   // only now: until here there was nowhere to send its bytes
+        loop.modify(c.backendFd, READ | edge);
+        loop.add(c.clientFd, READ | edge, c);   // only now: until here there was nowhere to send its bytes
+        if (idle != null) idle.touch(c, System.nanoTime());
     }
 
     private void retryElsewhere(Connection c, IOException why) {
@@ -298,6 +379,14 @@ public final class LoadBalancer implements AutoCloseable {
         while (connectingHead != null && now - connectingHead.connectDeadlineNanos >= 0) {
             Connection c = connectingHead;
             retryElsewhere(c, new IOException("connect timed out after " + config.connectTimeoutMillis() + " ms"));
+        }
+    }
+
+    private void expireIdle(long now) {
+        IdleNode n;
+        while ((n = idle.pollExpired(now)) != null) {
+            idleClosed++;
+            release((Connection) n);
         }
     }
 
@@ -329,13 +418,14 @@ public final class LoadBalancer implements AutoCloseable {
                 release(c);   // reset or other socket error: both sides go
                 return;
             }
+            if (idle != null) idle.touch(c, System.nanoTime());
             boolean fromClient = fd == c.clientFd;
             Connection.Flow in = fromClient ? c.toBackend : c.toClient;   // bytes read from fd
             Connection.Flow out = fromClient ? c.toClient : c.toBackend;  // bytes written to fd
-            int other = fromClient ? c.backendFd : c.clientFd;
-            if ((events & WRITE) != 0 && out.pendingLength > 0) flush(out, fd);
+            if ((events & WRITE) != 0 && out.hasOutput()) flush(out);
             // HUP: the peer sent FIN; the data before it is still to be read, then EOF.
-            if ((events & (READ | HUP)) != 0 && in.wantsRead()) forward(in, fd, other, fromClient);
+            if ((events & (READ | HUP)) != 0 && in.wantsRead()) readPolicy.onReadable(in);
+            if (c.state == Connection.FREE) return;             // released inside (cannot happen today)
             if (c.toBackend.done && c.toClient.done) {
                 release(c);
             } else {
@@ -346,53 +436,82 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
-    /** One read from {@code src}, written straight on to {@code dst}; a short write's rest is kept. */
-    private void forward(Connection.Flow flow, int src, int dst, boolean fromClient) throws IOException {
-        int n = sockets.read(src, readBuffer, 0, BUFFER_SIZE);
-        if (n == Sockets.AGAIN) return;
+    /** One read from the flow's source, passed straight on to its destination ({@link Pump#pumpOnce()}). */
+    int pumpOnce(Connection.Flow flow) throws IOException {
+        if (flow.sourceEof) return Pump.EOF;
+        if (flow.paused) return Pump.PAUSED;
+        int n = sockets.read(flow.sourceFd(), readBuffer, 0, BUFFER_SIZE);
+        if (n == Sockets.AGAIN) return Pump.AGAIN;
         if (n == 0) {
             flow.sourceEof = true;
-            passOnEof(flow, dst);
-            return;
+            passOnEof(flow);
+            return Pump.EOF;
         }
-        if (fromClient) bytesToBackends += n; else bytesToClients += n;
-        int written = sockets.write(dst, readBuffer, 0, n);
+        if (flow.fromClient) bytesToBackends += n; else bytesToClients += n;
+        int dst = flow.destinationFd();
+        // Never write past bytes already waiting: that would reorder the stream.
+        int written = flow.hasOutput() ? 0 : sockets.write(dst, readBuffer, 0, n);
         if (written == Sockets.AGAIN) written = 0;
-        if (written < n) {
+        if (written == n) return n;
+        if (newWriteBuffer != null) {
+            OutboundBuffer b = flow.buffer;
+            if (b == null) {
+                b = flow.buffer = ExerciseClasses.create(newWriteBuffer, OutboundBuffer.class,
+                        writeBufferHigh, writeBufferHigh / 2);
+            }
+            b.append(readBuffer, written, n - written);
+            if (b.size() > maxBuffered) maxBuffered = b.size();
+            if (b.aboveHighWatermark()) flow.paused = true;
+        } else {
             // Short write: the shared buffer is about to be reused, so the rest moves
-            // to a spare buffer; reads from src pause until dst takes it (WRITE).
+            // to a spare buffer; reads from the source pause until the destination
+            // takes it (WRITE).
             IoBuffer spare = takeSpare();
             readBuffer.copyTo(written, spare, 0, n - written);
             flow.pending = spare;
             flow.pendingOffset = 0;
             flow.pendingLength = n - written;
+            flow.paused = true;
         }
+        return flow.paused ? Pump.PAUSED : n;
     }
 
-    private void flush(Connection.Flow flow, int dst) throws IOException {
-        int written = sockets.write(dst, flow.pending, flow.pendingOffset, flow.pendingLength);
-        if (written == Sockets.AGAIN) return;
-        flow.pendingOffset += written;
-        flow.pendingLength -= written;
-        if (flow.pendingLength == 0) {
-            giveBackSpare(flow.pending);
-            flow.pending = null;
-            passOnEof(flow, dst);
+    /** The destination is writable: send what waits; un-pause the source when there is room again. */
+    private void flush(Connection.Flow flow) throws IOException {
+        int dst = flow.destinationFd();
+        boolean wasPaused = flow.paused;
+        if (flow.buffer != null && flow.buffer.size() > 0) {
+            flow.buffer.writeTo(sockets, dst);
+            if (flow.buffer.atOrBelowLowWatermark()) flow.paused = false;
+        } else if (flow.pendingLength > 0) {
+            int written = sockets.write(dst, flow.pending, flow.pendingOffset, flow.pendingLength);
+            if (written == Sockets.AGAIN) return;
+            flow.pendingOffset += written;
+            flow.pendingLength -= written;
+            if (flow.pendingLength == 0) {
+                giveBackSpare(flow.pending);
+                flow.pending = null;
+                flow.paused = false;
+            }
         }
+        if (!flow.hasOutput()) passOnEof(flow);
+        // Un-paused: read now. Edge-triggered, the source will not be announced
+        // again for bytes that arrived while we were not reading.
+        if (wasPaused && flow.wantsRead()) readPolicy.onReadable(flow);
     }
 
     /** Half-close: once the source's EOF is reached and everything before it delivered, send FIN on. */
-    private void passOnEof(Connection.Flow flow, int dst) throws IOException {
-        if (flow.sourceEof && flow.pendingLength == 0 && !flow.done) {
+    private void passOnEof(Connection.Flow flow) throws IOException {
+        if (flow.sourceEof && !flow.hasOutput() && !flow.done) {
             flow.done = true;
-            sockets.shutdownOutput(dst);
+            sockets.shutdownOutput(flow.destinationFd());
         }
     }
 
     /** READ while the flow out of an fd wants bytes; WRITE while bytes wait to go into it. */
     private void updateInterest(Connection c) throws IOException {
-        int client = (c.toBackend.wantsRead() ? READ : 0) | (c.toClient.pendingLength > 0 ? WRITE : 0);
-        int backend = (c.toClient.wantsRead() ? READ : 0) | (c.toBackend.pendingLength > 0 ? WRITE : 0);
+        int client = (c.toBackend.wantsRead() ? READ : 0) | (c.toClient.hasOutput() ? WRITE : 0) | edge;
+        int backend = (c.toClient.wantsRead() ? READ : 0) | (c.toBackend.hasOutput() ? WRITE : 0) | edge;
         if (loop.interest(c.clientFd) != client) loop.modify(c.clientFd, client);
         if (loop.interest(c.backendFd) != backend) loop.modify(c.backendFd, backend);
     }
@@ -412,6 +531,7 @@ public final class LoadBalancer implements AutoCloseable {
     private void release(Connection c) {
         if (c.state == Connection.CONNECTING) unlinkConnecting(c);
         if (c.state == Connection.OPEN) upstreams[c.upstream].active--;
+        if (idle != null) idle.remove(c);
         closeFd(c.clientFd);
         closeFd(c.backendFd);
         if (c.toBackend.pending != null) giveBackSpare(c.toBackend.pending);
@@ -445,8 +565,23 @@ public final class LoadBalancer implements AutoCloseable {
             Connection c = pool.get(i);
             if (c.state != Connection.FREE || c.clientFd >= 0) release(c);
         }
-        closeFd(listenFd);
+        if (listening) {
+            listening = false;
+            closeFd(listenFd);
+        }
         loop.close();
+    }
+
+    private static String exercisesOn(LbConfig.Exercises ex) {
+        StringBuilder b = new StringBuilder();
+        if (ex.edgeTriggered()) b.append("edge-triggered (ex1) ");
+        if (ex.writeBufferHighWatermark() > 0) {
+            b.append("write buffer ").append(ex.writeBufferHighWatermark() / 1024).append(" KiB (ex2) ");
+        }
+        if (ex.idleTimeoutMillis() > 0) b.append("idle timeout ").append(ex.idleTimeoutMillis()).append(" ms (ex3) ");
+        if (ex.drainTimeoutSeconds() >= 0) b.append("graceful shutdown, drain ").append(ex.drainTimeoutSeconds())
+                .append(" s (ex4) ");
+        return b.toString().trim();
     }
 
     // ---------------------------------------------------------------- reporting
