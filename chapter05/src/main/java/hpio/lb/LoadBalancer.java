@@ -137,6 +137,8 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
                         + loop.backendName());
             }
             loop.add(listenFd, READ | edge, (fd, events) -> readPolicy.onAcceptable(this));
+            // Before the start-up line: a signal sent once it is printed must find the handlers.
+            if (shutdown != null) shutdown.install(loop::wakeup);
             log.printf("high_perf_lb: listening on %s:%d with %s, %s over %d backend(s), pool of %d connections"
                             + " (open files %d of hard limit %d)%n",
                     config.bindAddress(), port, loop.backendName(), algorithm.name(), upstreams.length,
@@ -186,7 +188,6 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
     /** Runs until {@link #stop()} (or, draining, until the last connection ends); then closes everything. */
     public void run() throws IOException {
         nextStatusNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.statusIntervalMillis());
-        if (shutdown != null) shutdown.install(loop::wakeup);
         try {
             while (!stopping) {
                 long now = System.nanoTime();

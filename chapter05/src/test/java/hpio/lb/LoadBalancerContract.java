@@ -2,6 +2,10 @@ package hpio.lb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import hpio.testing.ChildBalancer;
+import hpio.testing.Peers;
+import hpio.testing.RunningBalancer;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package hpio.lb;
+package hpio.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,13 +17,13 @@ import java.util.function.BooleanSupplier;
  * with plain blocking java.net sockets on virtual threads, so they cannot share a
  * bug with the code under test.
  */
-final class Peers {
+public final class Peers {
     private Peers() {}
 
-    static final Duration DEADLINE = Duration.ofSeconds(60);
+    public static final Duration DEADLINE = Duration.ofSeconds(20);
 
     /** Waits for a condition, failing after a generous deadline (never a fixed sleep). */
-    static void await(String what, BooleanSupplier condition) {
+    public static void await(String what, BooleanSupplier condition) {
         long end = System.nanoTime() + DEADLINE.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) throw new AssertionError("timed out waiting until " + what);
@@ -36,30 +36,30 @@ final class Peers {
     }
 
     /** A port nothing listens on (bound, then closed). */
-    static int deadPort() throws IOException {
+    public static int deadPort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
     /** What every backend here shares: an accept loop, one virtual thread per connection. */
-    abstract static class Server implements AutoCloseable {
-        final ServerSocket server;
-        final AtomicInteger accepted = new AtomicInteger();
-        final AtomicInteger open = new AtomicInteger();
+    public abstract static class Server implements AutoCloseable {
+        public final ServerSocket server;
+        public final AtomicInteger accepted = new AtomicInteger();
+        public final AtomicInteger open = new AtomicInteger();
         private final java.util.Set<Socket> sockets = ConcurrentHashMap.newKeySet();
         private final Thread acceptor;
 
-        Server(int port) throws IOException {
+        protected Server(int port) throws IOException {
             server = new ServerSocket();
             server.setReuseAddress(true);
             server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 4096);
             acceptor = Thread.ofPlatform().daemon().name("peer-accept-" + port()).start(this::acceptLoop);
         }
 
-        int port() { return server.getLocalPort(); }
+        public int port() { return server.getLocalPort(); }
 
-        String spec() { return "127.0.0.1:" + port(); }
+        public String spec() { return "127.0.0.1:" + port(); }
 
         private void acceptLoop() {
             while (!server.isClosed()) {
@@ -85,7 +85,7 @@ final class Peers {
             }
         }
 
-        abstract void serve(Socket s) throws IOException;
+        protected abstract void serve(Socket s) throws IOException;
 
         @Override
         public void close() throws IOException {
@@ -95,13 +95,13 @@ final class Peers {
     }
 
     /** Sends back every byte, then passes the client's EOF on. */
-    static final class Echo extends Server {
-        Echo() throws IOException { super(0); }
+    public static final class Echo extends Server {
+        public Echo() throws IOException { super(0); }
 
-        Echo(int port) throws IOException { super(port); }
+        public Echo(int port) throws IOException { super(port); }
 
         @Override
-        void serve(Socket s) throws IOException {
+        protected void serve(Socket s) throws IOException {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
             byte[] buf = new byte[64 * 1024];
@@ -112,16 +112,16 @@ final class Peers {
     }
 
     /** Reads until the client's EOF, then answers with a reply of a given size and closes. */
-    static final class ReplyAfterEof extends Server {
-        final int replySize;
+    public static final class ReplyAfterEof extends Server {
+        public final int replySize;
 
-        ReplyAfterEof(int replySize) throws IOException {
+        public ReplyAfterEof(int replySize) throws IOException {
             super(0);
             this.replySize = replySize;
         }
 
         @Override
-        void serve(Socket s) throws IOException {
+        protected void serve(Socket s) throws IOException {
             long got = s.getInputStream().transferTo(OutputStream.nullOutputStream());
             byte[] reply = new byte[replySize];
             byte[] head = ("received " + got + " bytes\n").getBytes();
@@ -131,22 +131,22 @@ final class Peers {
     }
 
     /** Answers each connection with its own name and closes. */
-    static final class Named extends Server {
-        final String name;
+    public static final class Named extends Server {
+        public final String name;
 
-        Named(String name) throws IOException {
+        public Named(String name) throws IOException {
             super(0);
             this.name = name;
         }
 
         @Override
-        void serve(Socket s) throws IOException {
+        protected void serve(Socket s) throws IOException {
             s.getOutputStream().write(name.getBytes());
         }
     }
 
     /** Opens a client to the balancer. */
-    static Socket client(int port) throws IOException {
+    public static Socket client(int port) throws IOException {
         Socket s = new Socket();
         try {
             s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
@@ -159,7 +159,7 @@ final class Peers {
     }
 
     /** Reads until EOF, or returns what it had when the connection was reset. */
-    static byte[] readAll(Socket s) throws IOException {
+    public static byte[] readAll(Socket s) throws IOException {
         try {
             return s.getInputStream().readAllBytes();
         } catch (SocketException reset) {

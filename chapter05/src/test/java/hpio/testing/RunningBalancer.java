@@ -1,18 +1,20 @@
-package hpio.lb;
+package hpio.testing;
 
+import hpio.lb.LbConfig;
+import hpio.lb.LoadBalancer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** A {@link LoadBalancer} running in-process on its own thread, with its log captured. */
-final class RunningBalancer implements AutoCloseable {
-    final LoadBalancer lb;
+public final class RunningBalancer implements AutoCloseable {
+    public final LoadBalancer lb;
     private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
     private final Thread thread;
     private volatile Throwable failure;
 
-    RunningBalancer(LbConfig config) throws IOException {
+    public RunningBalancer(LbConfig config) throws IOException {
         PrintStream log = new PrintStream(logBytes, true, StandardCharsets.UTF_8);
         lb = new LoadBalancer(config, log);
         thread = Thread.ofPlatform().name("lb-" + config.eventBackend()).start(() -> {
@@ -24,22 +26,22 @@ final class RunningBalancer implements AutoCloseable {
         });
     }
 
-    int port() { return lb.port(); }
+    public int port() { return lb.port(); }
 
-    String log() {
+    public String log() {
         synchronized (logBytes) {
             return logBytes.toString(StandardCharsets.UTF_8);
         }
     }
 
     /** Fails the test if the loop died. */
-    void assertAlive() {
+    public void assertAlive() {
         if (failure != null) throw new AssertionError("the balancer's loop died", failure);
         if (!thread.isAlive()) throw new AssertionError("the balancer's loop stopped");
     }
 
     /** Waits until every connection has been released. */
-    void awaitIdle() {
+    public void awaitIdle() {
         Peers.await("the balancer has no connection left (has " + lb.activeConnections() + ")",
                 () -> lb.activeConnections() == 0 && lb.pool().freeCount() == lb.pool().size());
     }

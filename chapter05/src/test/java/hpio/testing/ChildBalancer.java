@@ -1,5 +1,6 @@
-package hpio.lb;
+package hpio.testing;
 
+import hpio.lb.HighPerfLb;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,11 +15,11 @@ import java.util.concurrent.TimeUnit;
  * tests that need a process of its own: fd numbers not shared with the test, signals,
  * exit codes.
  */
-final class ChildBalancer implements AutoCloseable {
-    final Process process;
-    final List<String> output = new CopyOnWriteArrayList<>();
+public final class ChildBalancer implements AutoCloseable {
+    public final Process process;
+    public final List<String> output = new CopyOnWriteArrayList<>();
 
-    ChildBalancer(String... args) throws IOException {
+    public ChildBalancer(String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("--enable-native-access=ALL-UNNAMED");
@@ -40,7 +41,7 @@ final class ChildBalancer implements AutoCloseable {
     }
 
     /** Waits for the start-up line; fails with the child's output if it exits instead. */
-    ChildBalancer awaitListening() {
+    public ChildBalancer awaitListening() {
         Peers.await("the balancer prints 'listening on' (output so far: " + output + ")", () -> {
             if (!process.isAlive()) throw new AssertionError("the balancer exited: " + output);
             return output.stream().anyMatch(l -> l.contains("listening on"));
@@ -48,7 +49,15 @@ final class ChildBalancer implements AutoCloseable {
         return this;
     }
 
-    int awaitExit() throws InterruptedException {
+    /**
+     * Sends SIGTERM. (Not {@code process.destroy()}: that also closes our end of
+     * the child's output, so nothing it prints afterwards could be read.)
+     */
+    public void sigterm() {
+        process.toHandle().destroy();
+    }
+
+    public int awaitExit() throws InterruptedException {
         if (!process.waitFor(Peers.DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
             throw new AssertionError("the balancer did not exit: " + output);
         }

@@ -1,0 +1,85 @@
+package hpio.exercises.ex2;
+
+import hpio.lb.hooks.OutboundBuffer;
+import hpio.net.IoBuffer;
+import hpio.net.Sockets;
+import java.io.IOException;
+
+/**
+ * Exercise 2: write buffering ({@code --write-buffer}).
+ *
+ * <p>Bytes the destination did not take wait here, in one off-heap ring. The
+ * balancer keeps reading the source until the ring holds the high watermark, and
+ * resumes once it has drained to the low one (Netty's WriteBufferWaterMark). The
+ * ring's capacity is the high watermark plus one read (64 KiB), the most the
+ * balancer can append before it notices the watermark, so it never grows.
+ */
+public final class WriteBuffer implements OutboundBuffer {
+    private static final int ONE_READ = 64 * 1024;
+
+    private final int highWatermark;
+    private final int lowWatermark;
+    private IoBuffer ring;        // made on first use, dropped by clear()
+    private int head;             // index of the oldest byte
+    private int size;
+
+    public WriteBuffer(int highWatermark, int lowWatermark) {
+        if (lowWatermark < 0 || lowWatermark > highWatermark) {
+            throw new IllegalArgumentException("need 0 <= low <= high, got low " + lowWatermark
+                    + " and high " + highWatermark);
+        }
+        this.highWatermark = highWatermark;
+        this.lowWatermark = lowWatermark;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public void append(IoBuffer source, int offset, int length) {
+        if (ring == null) ring = IoBuffer.allocate(highWatermark + ONE_READ);
+        if (length > ring.capacity() - size) {
+            throw new IllegalStateException("write buffer overflow: " + size + " held + " + length
+                    + " new > capacity " + ring.capacity() + " (reading should have paused at the high watermark)");
+        }
+        int tail = (head + size) % ring.capacity();
+        int first = Math.min(length, ring.capacity() - tail);        // up to the end of the ring
+        source.copyTo(offset, ring, tail, first);
+        source.copyTo(offset + first, ring, 0, length - first);      // the rest wraps to the start
+        size += length;
+    }
+
+    @Override
+    public int writeTo(Sockets sockets, int fd) throws IOException {
+        int total = 0;
+        while (size > 0) {
+            int contiguous = Math.min(size, ring.capacity() - head);
+            int n = sockets.write(fd, ring, head, contiguous);
+            if (n == Sockets.AGAIN || n == 0) break;
+            head = (head + n) % ring.capacity();
+            size -= n;
+            total += n;
+            if (n < contiguous) break;                                 // the socket is full
+        }
+        if (size == 0) head = 0;
+        return total;
+    }
+
+    @Override
+    public boolean aboveHighWatermark() {
+        return size >= highWatermark;
+    }
+
+    @Override
+    public boolean atOrBelowLowWatermark() {
+        return size <= lowWatermark;
+    }
+
+    @Override
+    public void clear() {
+        ring = null;              // free the memory of a closed connection
+        head = size = 0;
+    }
+}
