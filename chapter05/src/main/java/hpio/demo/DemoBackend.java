@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Locale;
 
 /**
  * A small HTTP/1.1 keep-alive server on the same event-loop library, so the
@@ -156,9 +155,28 @@ public final class DemoBackend implements AutoCloseable {
         return -1;
     }
 
+    private static final byte[] CONNECTION_CLOSE = "\nconnection: close".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HTTP_1_0 = " http/1.0\r".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KEEP_ALIVE = "keep-alive".getBytes(StandardCharsets.US_ASCII);
+
+    /** "Connection: close", or HTTP/1.0 without keep-alive. Scans bytes: no String per request. */
     private static boolean wantsClose(byte[] b, int from, int to) {
-        String head = new String(b, from, to - from, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
-        return head.contains("\nconnection: close") || (head.contains(" http/1.0\r") && !head.contains("keep-alive"));
+        return contains(b, from, to, CONNECTION_CLOSE)
+                || (contains(b, from, to, HTTP_1_0) && !contains(b, from, to, KEEP_ALIVE));
+    }
+
+    /** Case-insensitive search for a lower-case ASCII needle. */
+    private static boolean contains(byte[] b, int from, int to, byte[] needle) {
+        outer:
+        for (int i = from; i <= to - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                byte c = b[i + j];
+                if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
+                if (c != needle[j]) continue outer;
+            }
+            return true;
+        }
+        return false;
     }
 
     private void queue(Client c, byte[] bytes) {

@@ -15,6 +15,8 @@ import hpio.lb.hooks.ReadPolicy;
 import hpio.lb.hooks.ShutdownControl;
 import hpio.loop.EventLoop;
 import hpio.loop.EventLoops;
+import hpio.nativeio.Errno;
+import hpio.nativeio.NativeIOException;
 import hpio.nativeio.Posix;
 import hpio.net.IoBuffer;
 import hpio.net.OpenFiles;
@@ -99,6 +101,9 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
             LbConfig.UpstreamSpec s = specs.get(i);
             upstreams[i] = new Upstream(i, s.host(), s.port(), s.weight());
             if (upstreams[i].address.isUnresolved()) throw new IOException("cannot resolve backend host " + s.host());
+            if (!(upstreams[i].address.getAddress() instanceof java.net.Inet4Address)) {
+                throw new IOException("backend " + upstreams[i].name() + " is not an IPv4 address; only IPv4 is supported");
+            }
         }
         algorithm = Algorithm.of(config.algorithm(), upstreams.length);
         connectTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMillis());
@@ -257,7 +262,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
             // EMFILE/ENFILE: the connection stays in the backlog and the listener
             // stays readable, so retrying now would spin. Pause accepting briefly.
             acceptErrors++;
-            rateLimited.log("accept", "high_perf_lb: accept failed (" + e.getMessage()
+            rateLimited.log(RateLimitedLog.ACCEPT, "high_perf_lb: accept failed (" + e.getMessage()
                     + "); pausing accepts for 100 ms");
             pauseAccepting();
             return false;
@@ -266,8 +271,10 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
         Connection c = pool.take();
         if (c == null) {
             rejectedPoolFull++;
-            rateLimited.log("pool", "high_perf_lb: connection pool exhausted (" + pool.size()
-                    + " in use): refusing clients; raise --max-conns (" + rejectedPoolFull + " refused so far)");
+            if (rateLimited.due(RateLimitedLog.POOL)) {       // checked first: no message built per refusal
+                log.println("high_perf_lb: connection pool exhausted (" + pool.size()
+                        + " in use): refusing clients; raise --max-conns (" + rejectedPoolFull + " refused so far)");
+            }
             closeQuietly(fd);
             return true;
         }
@@ -314,7 +321,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
             int i = algorithm.pick(upstreams, c.clientIpv4, candidates(c.triedUpstreams, now));
             if (i < 0) {
                 rejectedNoUpstream++;
-                rateLimited.log("noupstream", "high_perf_lb: no backend reachable; closing client connections");
+                rateLimited.log(RateLimitedLog.NO_UPSTREAM, "high_perf_lb: no backend reachable; closing client connections");
                 release(c);
                 return;
             }
@@ -322,14 +329,20 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
             c.upstream = i;
             try {
                 c.backendFd = sockets.connect(upstreams[i].address);
-            } catch (IOException e) {              // refused at once (typical on loopback)
-                markFailed(upstreams[i], e, now);
+            } catch (IOException e) {
+                if (!isUpstreamFault(e)) {         // EMFILE, EADDRNOTAVAIL: ours, not the backend's
+                    rateLimited.log(RateLimitedLog.CONNECT, "high_perf_lb: cannot connect to a backend: "
+                            + e.getMessage());
+                    release(c);
+                    return;
+                }
+                markFailed(upstreams[i], e, now);  // refused at once (typical on loopback)
                 continue;
             }
             try {
                 loop.add(c.backendFd, WRITE, c);   // writable = the connect finished, either way
             } catch (IOException e) {              // e.g. select's FD_SETSIZE: not the upstream's fault
-                rateLimited.log("register", "high_perf_lb: cannot watch a new connection: " + e.getMessage());
+                rateLimited.log(RateLimitedLog.REGISTER, "high_perf_lb: cannot watch a new connection: " + e.getMessage());
                 release(c);
                 return;
             }
@@ -340,7 +353,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
         }
     }
 
-    private void onConnectProgress(Connection c) throws IOException {
+    private void onConnectProgress(Connection c) {
         try {
             if (!sockets.finishConnect(c.backendFd)) return;       // not yet
         } catch (IOException e) {
@@ -352,8 +365,14 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
         Upstream u = upstreams[c.upstream];
         u.active++;
         u.served++;
-        loop.modify(c.backendFd, READ | edge);
-        loop.add(c.clientFd, READ | edge, c);   // only now: until here there was nowhere to send its bytes
+        try {
+            loop.modify(c.backendFd, READ | edge);
+            loop.add(c.clientFd, READ | edge, c);   // only now: until here there was nowhere to send its bytes
+        } catch (IOException e) {                     // e.g. select's FD_SETSIZE, epoll's max_user_watches
+            rateLimited.log(RateLimitedLog.REGISTER, "high_perf_lb: cannot watch a connection: " + e.getMessage());
+            release(c);
+            return;
+        }
         if (idle != null) idle.touch(c, System.nanoTime());
     }
 
@@ -364,6 +383,14 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
         c.backendFd = -1;
         c.state = Connection.FREE;
         connectToUpstream(c);
+    }
+
+    /** Refused, unreachable or timed out: the backend's fault. Out of fds or ports: ours. */
+    private static boolean isUpstreamFault(IOException e) {
+        if (!(e instanceof NativeIOException n)) return true;     // nio: ConnectException and the like
+        int errno = n.errno();
+        return errno == Errno.ECONNREFUSED || errno == Errno.ETIMEDOUT || errno == Errno.ENETUNREACH
+                || errno == Errno.EHOSTUNREACH || errno == Errno.ECONNRESET;
     }
 
     private void markFailed(Upstream u, IOException why, long now) {
@@ -415,14 +442,19 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
             return;
         }
         try {
-            if ((events & ERROR) != 0) {
-                release(c);   // reset or other socket error: both sides go
-                return;
-            }
-            if (idle != null) idle.touch(c, System.nanoTime());
             boolean fromClient = fd == c.clientFd;
             Connection.Flow in = fromClient ? c.toBackend : c.toClient;   // bytes read from fd
             Connection.Flow out = fromClient ? c.toClient : c.toBackend;  // bytes written to fd
+            if ((events & ERROR) != 0) {
+                // A reset may follow bytes still unread: read them (the read then
+                // reports the error itself) rather than drop a reply's last part.
+                if (!in.wantsRead()) {
+                    release(c);
+                    return;
+                }
+                events |= READ;
+            }
+            if (idle != null) idle.touch(c, System.nanoTime());
             if ((events & WRITE) != 0 && out.hasOutput()) flush(out);
             // HUP: the peer sent FIN; the data before it is still to be read, then EOF.
             if ((events & (READ | HUP)) != 0 && in.wantsRead()) readPolicy.onReadable(in);
@@ -547,7 +579,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
         try {
             if (loop.isRegistered(fd)) loop.remove(fd);
         } catch (IOException e) {
-            rateLimited.log("remove", "high_perf_lb: " + e.getMessage());
+            rateLimited.log(RateLimitedLog.CLOSE, "high_perf_lb: " + e.getMessage());
         }
         closeQuietly(fd);
     }
@@ -556,7 +588,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
         try {
             sockets.close(fd);
         } catch (IOException e) {
-            rateLimited.log("close", "high_perf_lb: " + e.getMessage());
+            rateLimited.log(RateLimitedLog.CLOSE, "high_perf_lb: " + e.getMessage());
         }
     }
 
@@ -611,17 +643,24 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
 
     /** Logs a message of one kind at most once a second, so a flood of refusals cannot flood the log. */
     private static final class RateLimitedLog {
+        static final int ACCEPT = 0, POOL = 1, NO_UPSTREAM = 2, REGISTER = 3, CONNECT = 4, CLOSE = 5;
         private final PrintStream out;
-        private final java.util.Map<String, Long> last = new java.util.HashMap<>();
+        private final long[] lastNanos = new long[6];
+        private final boolean[] ever = new boolean[6];
 
         RateLimitedLog(PrintStream out) { this.out = out; }
 
-        void log(String kind, String message) {
+        /** True (and the clock of this kind restarted) when a message of this kind may be printed now. */
+        boolean due(int kind) {
             long now = System.nanoTime();
-            Long previous = last.get(kind);
-            if (previous != null && now - previous < TimeUnit.SECONDS.toNanos(1)) return;
-            last.put(kind, now);
-            out.println(message);
+            if (ever[kind] && now - lastNanos[kind] < TimeUnit.SECONDS.toNanos(1)) return false;
+            ever[kind] = true;
+            lastNanos[kind] = now;
+            return true;
+        }
+
+        void log(int kind, String message) {
+            if (due(kind)) out.println(message);
         }
     }
 }

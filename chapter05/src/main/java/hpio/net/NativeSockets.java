@@ -11,6 +11,7 @@ import hpio.nativeio.Posix;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -170,6 +171,8 @@ public final class NativeSockets implements Sockets {
         buffer.checkRange(offset, length);
         while (true) {
             long n = Posix.read(cs, fd, buffer.address() + offset, length);
+            // The address is a bare long: keep the buffer (and so its memory) alive through the call.
+            Reference.reachabilityFence(buffer);
             if (n >= 0) return (int) n;
             int errno = Posix.errno(cs);
             if (errno == Errno.EAGAIN) return AGAIN;
@@ -185,6 +188,7 @@ public final class NativeSockets implements Sockets {
             // peer has reset must fail with EPIPE, not raise SIGPIPE. (macOS gets
             // the same from SO_NOSIGPIPE, set on every socket we open.)
             long n = Posix.send(cs, fd, buffer.address() + offset, length, Posix.MSG_NOSIGNAL);
+            Reference.reachabilityFence(buffer);
             if (n >= 0) return (int) n;
             int errno = Posix.errno(cs);
             if (errno == Errno.EAGAIN) return AGAIN;
@@ -226,10 +230,13 @@ public final class NativeSockets implements Sockets {
 
         @Override public int fd() { return fd; }
 
+        private boolean closed;                  // guarded by this: never write to a closed (reused) fd
+
         @Override
         public void wake() {
             if (!pending.compareAndSet(false, true)) return;      // one is on its way already
             synchronized (this) {
+                if (closed) return;
                 value.set(JAVA_LONG, 0, 1L);
                 // Can only fail if the counter would overflow: it is drained long before.
                 Posix.write(cs, fd, value.address(), 8);
@@ -249,7 +256,9 @@ public final class NativeSockets implements Sockets {
         }
 
         @Override
-        public void close() throws IOException {
+        public synchronized void close() throws IOException {
+            if (closed) return;
+            closed = true;
             if (Posix.close(cs, fd) < 0) throw new NativeIOException("close(eventfd=" + fd + ")", Posix.errno(cs));
         }
     }
@@ -279,10 +288,13 @@ public final class NativeSockets implements Sockets {
 
         @Override public int fd() { return readFd; }
 
+        private boolean closed;                  // guarded by this
+
         @Override
         public void wake() {
             if (!pending.compareAndSet(false, true)) return;
             synchronized (this) {
+                if (closed) return;
                 scratch.set(JAVA_LONG, 0, 1L);
                 Posix.write(cs, writeFd, scratch.address(), 1);   // a full pipe is awake already
             }
@@ -297,9 +309,13 @@ public final class NativeSockets implements Sockets {
         }
 
         @Override
-        public void close() {
-            Posix.close(cs, readFd);
-            Posix.close(cs, writeFd);
+        public synchronized void close() throws IOException {
+            if (closed) return;
+            closed = true;
+            boolean readClosed = Posix.close(cs, readFd) == 0;
+            int errno = Posix.errno(cs);
+            if (Posix.close(cs, writeFd) < 0) throw new NativeIOException("close(pipe fd=" + writeFd + ")", Posix.errno(cs));
+            if (!readClosed) throw new NativeIOException("close(pipe fd=" + readFd + ")", errno);
         }
     }
 }

@@ -169,10 +169,13 @@ public final class NioSockets implements Sockets {
 
         @Override public int fd() { return handle; }
 
+        private boolean closed;                  // guarded by this
+
         @Override
         public void wake() {
             if (!pending.compareAndSet(false, true)) return;
             synchronized (this) {
+                if (closed) return;
                 one.clear();
                 try {
                     pipe.sink().write(one);
@@ -191,7 +194,9 @@ public final class NioSockets implements Sockets {
         }
 
         @Override
-        public void close() throws IOException {
+        public synchronized void close() throws IOException {
+            if (closed) return;
+            closed = true;
             release(handle);
             pipe.source().close();
             pipe.sink().close();

@@ -129,6 +129,20 @@ abstract class LoadBalancerContract {
     }
 
     @Test
+    void bytesSentJustBeforeAResetStillReachTheClient() throws Exception {
+        try (Peers.ReplyThenReset backend = new Peers.ReplyThenReset(1000);
+             RunningBalancer lb = new RunningBalancer(config(backend.spec()))) {
+            for (int i = 0; i < 20; i++) {
+                try (Socket s = Peers.client(lb.port())) {
+                    s.getOutputStream().write('?');
+                    assertThat(Peers.countUntilEnd(s)).as("bytes before the reset, try " + i).isEqualTo(1000);
+                }
+            }
+            lb.awaitIdle();
+        }
+    }
+
+    @Test
     void aDeadBackendIsSkippedAfterItsFirstFailure() throws Exception {
         int dead = Peers.deadPort();
         try (Peers.Echo alive = new Peers.Echo();

@@ -169,6 +169,26 @@ abstract class EventLoopContract {
         assertThat(loop.registeredCount()).isZero();
     }
 
+    /**
+     * Both directions shut (we sent FIN, the peer closed): epoll and poll report a
+     * hang-up even for an fd registered with no interest. A paused fd must stay
+     * quiet, or the loop spins on it.
+     */
+    @Test
+    void anFdWatchedForNothingStaysQuietAfterItsPeerHangsUp() throws IOException {
+        LoopedSockets.Pair p = pair();
+        Recorder r = new Recorder();
+        loop.add(p.fd(), Events.READ, r);
+        loop.modify(p.fd(), 0);
+        sockets.shutdownOutput(p.fd());
+        p.peer().close();
+        assertThat(loop.runOnce(100)).as("events for an fd with no interest").isZero();
+        assertThat(r.calls.get()).isZero();
+        loop.modify(p.fd(), Events.READ);                  // watched again: the EOF is there to read
+        runUntil(loop, () -> r.calls.get() > 0);
+        assertThat(sockets.read(p.fd(), IoBuffer.allocate(16), 0, 16)).isZero();
+    }
+
     @Test
     void modifyFromReadToWriteAndBack() throws IOException {
         LoopedSockets.Pair p = pair();

@@ -145,6 +145,36 @@ public final class Peers {
         }
     }
 
+    /** Answers the first bytes it gets with a reply, then resets the connection (RST, not FIN). */
+    public static final class ReplyThenReset extends Server {
+        public final int replySize;
+
+        public ReplyThenReset(int replySize) throws IOException {
+            super(0);
+            this.replySize = replySize;
+        }
+
+        @Override
+        protected void serve(Socket s) throws IOException {
+            s.getInputStream().read();
+            s.getOutputStream().write(new byte[replySize]);
+            s.setSoLinger(true, 0);          // close() now sends RST
+        }
+    }
+
+    /** Counts the bytes until EOF or a reset. */
+    public static long countUntilEnd(Socket s) throws IOException {
+        byte[] buf = new byte[64 * 1024];
+        long total = 0;
+        try {
+            int n;
+            while ((n = s.getInputStream().read(buf)) > 0) total += n;
+        } catch (SocketException reset) {
+            // the count so far is the answer
+        }
+        return total;
+    }
+
     /** Opens a client to the balancer. */
     public static Socket client(int port) throws IOException {
         Socket s = new Socket();

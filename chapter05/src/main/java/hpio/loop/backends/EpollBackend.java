@@ -72,16 +72,32 @@ public final class EpollBackend implements Backend {
         }
     }
 
-    @Override
-    public void add(int fd, int interest) throws IOException { ctl(LinuxEpoll.EPOLL_CTL_ADD, fd, interest); }
-
-    @Override
-    public void modify(int fd, int oldInterest, int newInterest) throws IOException {
-        ctl(LinuxEpoll.EPOLL_CTL_MOD, fd, newInterest);
+    /**
+     * An fd watched for nothing is kept out of the kernel's set altogether: epoll
+     * reports EPOLLHUP and EPOLLERR even for events = 0, so a paused socket whose
+     * peer hung up would wake every wait, forever. (Redis and the JDK do the same.)
+     */
+    private static boolean watched(int interest) {
+        return (interest & (Events.READ | Events.WRITE)) != 0;
     }
 
     @Override
-    public void remove(int fd, int oldInterest) throws IOException { ctl(LinuxEpoll.EPOLL_CTL_DEL, fd, 0); }
+    public void add(int fd, int interest) throws IOException {
+        if (watched(interest)) ctl(LinuxEpoll.EPOLL_CTL_ADD, fd, interest);
+    }
+
+    @Override
+    public void modify(int fd, int oldInterest, int newInterest) throws IOException {
+        boolean was = watched(oldInterest), now = watched(newInterest);
+        if (was && now) ctl(LinuxEpoll.EPOLL_CTL_MOD, fd, newInterest);
+        else if (now) ctl(LinuxEpoll.EPOLL_CTL_ADD, fd, newInterest);
+        else if (was) ctl(LinuxEpoll.EPOLL_CTL_DEL, fd, 0);
+    }
+
+    @Override
+    public void remove(int fd, int oldInterest) throws IOException {
+        if (watched(oldInterest)) ctl(LinuxEpoll.EPOLL_CTL_DEL, fd, 0);
+    }
 
     @Override
     public int poll(int timeoutMillis, FiredEvents fired) throws IOException {

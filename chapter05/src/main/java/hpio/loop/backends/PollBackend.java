@@ -26,6 +26,7 @@ public final class PollBackend implements Backend {
     private final MemorySegment cs = Posix.newCallState(Arena.ofAuto());
     private MemorySegment pollfds = Arena.ofAuto().allocate(Posix.POLLFD, 64);
     private int count;
+    private int scanStart;
     private int[] indexOf = new int[64];      // fd -> index in pollfds, valid only while registered
 
     @Override public String name() { return "poll"; }
@@ -48,6 +49,15 @@ public final class PollBackend implements Backend {
         return events;
     }
 
+    /**
+     * An fd watched for nothing is stored negated: poll(2) skips negative fds. Left
+     * in, it would still report POLLHUP and POLLERR, and a paused socket whose peer
+     * hung up would wake every wait.
+     */
+    private static int entryFd(int fd, int interest) {
+        return (interest & (Events.READ | Events.WRITE)) != 0 ? fd : ~fd;
+    }
+
     @Override
     public void add(int fd, int interest) {
         if (count * SIZE == pollfds.byteSize()) {
@@ -57,7 +67,7 @@ public final class PollBackend implements Backend {
         }
         if (fd >= indexOf.length) indexOf = Arrays.copyOf(indexOf, Math.max(fd + 1, indexOf.length * 2));
         long at = count * SIZE;
-        pollfds.set(JAVA_INT, at + FD, fd);
+        pollfds.set(JAVA_INT, at + FD, entryFd(fd, interest));
         pollfds.set(JAVA_SHORT, at + EVENTS, toPoll(interest));
         pollfds.set(JAVA_SHORT, at + REVENTS, (short) 0);
         indexOf[fd] = count++;
@@ -65,7 +75,9 @@ public final class PollBackend implements Backend {
 
     @Override
     public void modify(int fd, int oldInterest, int newInterest) {
-        pollfds.set(JAVA_SHORT, indexOf[fd] * SIZE + EVENTS, toPoll(newInterest));
+        long at = indexOf[fd] * SIZE;
+        pollfds.set(JAVA_INT, at + FD, entryFd(fd, newInterest));
+        pollfds.set(JAVA_SHORT, at + EVENTS, toPoll(newInterest));
     }
 
     @Override
@@ -74,7 +86,8 @@ public final class PollBackend implements Backend {
         int last = --count;
         if (at != last) {
             MemorySegment.copy(pollfds, last * SIZE, pollfds, at * SIZE, SIZE);
-            indexOf[pollfds.get(JAVA_INT, at * SIZE + FD)] = at;
+            int moved = pollfds.get(JAVA_INT, at * SIZE + FD);
+            indexOf[moved < 0 ? ~moved : moved] = at;
         }
     }
 
@@ -87,11 +100,16 @@ public final class PollBackend implements Backend {
             throw new NativeIOException("poll(nfds=" + count + ")", errno);
         }
         // The kernel tells us how many entries are ready, not which: scan for them.
+        // Each scan starts where the last stopped, so when more are ready than a
+        // batch holds, the fds late in the array get their turn too.
         int n = 0;
-        for (int i = 0; i < count && n < ready && n < fired.capacity(); i++) {
+        int i = scanStart < count ? scanStart : 0;
+        for (int k = 0; k < count && n < ready && n < fired.capacity(); k++) {
             short revents = pollfds.get(JAVA_SHORT, i * SIZE + REVENTS);
             if (revents != 0) fired.set(n++, pollfds.get(JAVA_INT, i * SIZE + FD), fromPoll(revents));
+            if (++i == count) i = 0;
         }
+        scanStart = i;
         return n;
     }
 
