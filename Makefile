@@ -30,9 +30,9 @@ run: $(JAR) ## demo: backends A (9001) and B (9002), balancer on 8080, wrr 3:2; 
 test: ## run every test (event-loop contract per backend, structs, load balancer, solutions)
 	./mvnw -B -ntp install
 
-bench: build ## JMH: cost of one runOnce vs idle fds per backend (QUICK=1 for a ~2 minute run)
+bench: build ## JMH: one runOnce vs idle fds per backend, O(n) vs O(1) (QUICK=1: ~2 min, else ~7; GC=1/0: -prof gc)
 	$(MVN) -pl chapter05 dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
-	chapter05/scripts/bench.sh $(if $(QUICK),quick,full)
+	GC=$(GC) chapter05/scripts/bench.sh $(if $(QUICK),quick,full)
 
 clean: ## remove build output
 	$(MVN) clean
