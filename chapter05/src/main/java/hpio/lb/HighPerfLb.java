@@ -193,11 +193,22 @@ public final class HighPerfLb implements Callable<Integer> {
         }
     }
 
+    /** An exercise stub was reached: say which one, plainly, rather than a stack trace. */
+    private static String notWrittenYet(UnsupportedOperationException todo) {
+        String what = String.valueOf(todo.getMessage());
+        String ex = what.startsWith("TODO(ex") && what.length() > 8 ? what.substring(7, 8) : "?";
+        return "high_perf_lb: exercise " + ex + " is not done yet in " + ExerciseClasses.source() + "/ ("
+                + what + "): work on it with `make exercise EX=" + ex + "`, or add --solutions";
+    }
+
     @Override
     public Integer call() {
         LbConfig config = validate();
         try {
             balancer = new LoadBalancer(config, log);
+        } catch (UnsupportedOperationException todo) {
+            log.println(notWrittenYet(todo));
+            return 1;
         } catch (IOException | RuntimeException e) {
             log.println("high_perf_lb: cannot start: " + e.getMessage());
             return 1;
@@ -218,9 +229,7 @@ public final class HighPerfLb implements Callable<Integer> {
             log.println("high_perf_lb: stopped");
             return 0;
         } catch (UnsupportedOperationException todo) {
-            // An exercise stub: say which one, plainly, rather than a stack trace.
-            log.println("high_perf_lb: " + todo.getMessage() + " is not written yet in "
-                    + ExerciseClasses.source() + "/ (see `make exercise`, or run with --solutions)");
+            log.println(notWrittenYet(todo));
             return 1;
         } catch (IOException e) {
             log.println("high_perf_lb: stopped on error: " + e.getMessage());

@@ -14,6 +14,8 @@ import java.io.IOException;
  * EV_CLEAR) it says so once, when the state changes: whatever is left unread then
  * is never announced again. So every handler must keep going until the kernel
  * answers EAGAIN.
+ *
+ * <p>Hints: {@code make hint EX=1}. Check: {@code make exercise EX=1}.
  */
 public final class EdgeTriggered implements ReadPolicy {
 

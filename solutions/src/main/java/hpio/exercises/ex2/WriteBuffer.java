@@ -8,11 +8,13 @@ import java.io.IOException;
 /**
  * Exercise 2: write buffering ({@code --write-buffer}).
  *
- * <p>Bytes the destination did not take wait here, in one off-heap ring. The
- * balancer keeps reading the source until the ring holds the high watermark, and
- * resumes once it has drained to the low one (Netty's WriteBufferWaterMark). The
- * ring's capacity is the high watermark plus one read (64 KiB), the most the
- * balancer can append before it notices the watermark, so it never grows.
+ * <p>Bytes the destination did not take wait here. The balancer keeps reading the
+ * source until this buffer holds the high watermark, and resumes once it has
+ * drained to the low one (Netty's WriteBufferWaterMark). One off-heap ring of the
+ * high watermark plus one read (64 KiB) is enough: the balancer checks the
+ * watermark after every read, so it never appends more than that.
+ *
+ * <p>Hints: {@code make hint EX=2}. Check: {@code make exercise EX=2}.
  */
 public final class WriteBuffer implements OutboundBuffer {
     private static final int ONE_READ = 64 * 1024;

@@ -6,14 +6,16 @@ import hpio.lb.hooks.IdleTracker;
 /**
  * Exercise 3: idle timeout ({@code --idle-timeout SECONDS}).
  *
- * <p>One doubly linked list through the connections themselves, least recently
- * active at the head. Since every connection has the same timeout, the order by
- * last activity is also the order of expiry: the head is always the next to go,
- * and nothing ever needs sorting or scanning.
+ * <p>One doubly linked list through the connections themselves (the
+ * {@code idlePrev}/{@code idleNext} fields of {@link IdleNode}), least recently
+ * active at the head. Every connection has the same timeout, so the order by last
+ * activity is also the order of expiry: the head is always the next to go.
  *
  * <pre>
  *   head (oldest) &lt;-&gt; C4 &lt;-&gt; C1 &lt;-&gt; C7 &lt;-&gt; tail (newest)      touch(C1): unlink, append at tail
  * </pre>
+ *
+ * <p>Hints: {@code make hint EX=3}. Check: {@code make exercise EX=3}.
  */
 public final class IdleTimeouts implements IdleTracker {
     private final long timeoutNanos;

@@ -6,11 +6,13 @@ import sun.misc.Signal;
 /**
  * Exercise 4: graceful shutdown ({@code --graceful}, {@code --drain-timeout SECONDS}).
  *
- * <p>A signal handler runs on its own thread, not the loop's: it only records the
- * signal in a volatile field and wakes the loop; the loop, on its next turn, sees
- * {@link #isDraining()} and closes its listener. The first SIGTERM or SIGINT starts
- * the drain, the last connection or the deadline ends it, a second signal ends
- * the process at once.
+ * <p>A signal handler runs on its own thread, not the loop's: it may only record
+ * the signal (in a volatile field) and wake the loop; the loop, on its next turn,
+ * sees {@link #isDraining()} and closes its listener itself. The first SIGTERM or
+ * SIGINT starts the drain, the last connection or the deadline ends it, and a
+ * second signal ends the process at once.
+ *
+ * <p>Hints: {@code make hint EX=4}. Check: {@code make exercise EX=4}.
  */
 public final class GracefulShutdown implements ShutdownControl {
     private final long drainTimeoutNanos;
