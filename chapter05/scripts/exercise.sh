@@ -8,13 +8,14 @@ here="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$here" || exit 1
 action=${1:-}
 ex=${2:-}
+target=$action; [ "$action" = test ] && target=exercise     # the make target that called us
 
 case "$ex" in
   1|ex1|edge|edge-triggered)      n=1 name="edge-triggered mode" class=EdgeTriggered ;;
   2|ex2|buffer|write-buffer*)     n=2 name="write buffering"     class=WriteBuffer ;;
   3|ex3|idle|idle-timeout)        n=3 name="idle timeout"        class=IdleTimeouts ;;
   4|ex4|shutdown|graceful*)       n=4 name="graceful shutdown"   class=GracefulShutdown ;;
-  "") echo "Say which exercise: make $action EX=1 (1 to 4, or edge, buffer, idle, shutdown)" >&2; exit 2 ;;
+  "") echo "Say which exercise: make $target EX=1 (1 to 4, or edge, buffer, idle, shutdown)" >&2; exit 2 ;;
   *)  echo "No exercise '$ex': use EX=1 to 4, or edge, buffer, idle, shutdown" >&2; exit 2 ;;
 esac
 src="hpio/exercises/ex$n/$class.java"
