@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
-JAVA_HOME := $(shell chapter05/scripts/find-jdk.sh)
+JAVA_HOME := $(shell chapter05/scripts/find-jdk.sh 2>/dev/null)
 ifeq ($(JAVA_HOME),)
 $(error No JDK 25 or newer found: install one (Debian/Ubuntu: apt-get install temurin-25-jdk; macOS: brew install --cask temurin@25) or set JAVA_HOME)
 endif

@@ -110,9 +110,10 @@ public final class Posix {
     // The buffer pointer is passed as a plain 64-bit integer (the same register
     // as a pointer on x86-64 and aarch64): the caller adds its offset to a base
     // address, so the hot path never makes a slice object.
-    private static final MethodHandle READ = bind("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle WRITE = bind("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle SEND = bind("send", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle READ = bindNonBlocking("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle WRITE = bindNonBlocking("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle SEND =
+            bindNonBlocking("send", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
     private static final MethodHandle SHUTDOWN = bind("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle CLOSE = bind("close", JAVA_INT, JAVA_INT);
     private static final MethodHandle FCNTL = LINKER.downcallHandle(symbol("fcntl"),
@@ -135,6 +136,20 @@ public final class Posix {
     /** A downcall handle for {@code name} whose first parameter is the errno call-state segment. */
     static MethodHandle bind(String name, ValueLayout result, MemoryLayout... args) {
         return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), CAPTURE_ERRNO);
+    }
+
+    private static final boolean CRITICAL = !Boolean.getBoolean("hpio.ffm.noCritical");
+
+    /**
+     * For the calls on the hot path that never block (read and send on
+     * non-blocking sockets): {@code Linker.Option.critical} skips the JVM's thread
+     * state transition around the call, a few dozen nanoseconds each time. Never
+     * for epoll_wait, poll or select, which block: a critical call holds up the GC.
+     */
+    static MethodHandle bindNonBlocking(String name, ValueLayout result, MemoryLayout... args) {
+        if (!CRITICAL) return bind(name, result, args);
+        return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args),
+                CAPTURE_ERRNO, Linker.Option.critical(false));
     }
 
     /** nfds_t is unsigned long on Linux but unsigned int on macOS: adapt so callers always pass a long. */

@@ -8,10 +8,7 @@ import hpio.nativeio.NativeIOException;
 import hpio.net.IoBuffer;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledOnOs;
-import org.junit.jupiter.api.condition.OS;
 
-@EnabledOnOs(OS.LINUX)
 class EpollLoopTest extends EventLoopContract {
     @Override String backend() { return "epoll"; }
 

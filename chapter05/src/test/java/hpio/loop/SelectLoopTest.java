@@ -6,10 +6,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledOnOs;
-import org.junit.jupiter.api.condition.OS;
 
-@EnabledOnOs({OS.LINUX, OS.MAC, OS.FREEBSD})
 class SelectLoopTest extends EventLoopContract {
     @Override String backend() { return "select"; }
 
