@@ -14,6 +14,7 @@ public final class ConnectionPool {
     private Connection free;
     private volatile int freeCount;   // volatile: tests and the status line read it from other threads
 
+    // snippet-start pool
     ConnectionPool(int size, LoadBalancer owner) {
         if (size < 1) throw new IllegalArgumentException("pool size must be at least 1, was " + size);
         all = new Connection[size];
@@ -40,6 +41,7 @@ public final class ConnectionPool {
         free = c;
         freeCount++;
     }
+    // snippet-end pool
 
     public int size() { return all.length; }
 

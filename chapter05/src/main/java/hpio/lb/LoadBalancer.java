@@ -141,7 +141,9 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
                 throw new IllegalArgumentException("--edge-triggered needs the epoll or kqueue backend, not "
                         + loop.backendName());
             }
+            // snippet-start register-listener
             loop.add(listenFd, READ | edge, (fd, events) -> readPolicy.onAcceptable(this));
+            // snippet-end register-listener
             // Before the start-up line: a signal sent once it is printed must find the handlers.
             if (shutdown != null) shutdown.install(loop::wakeup);
             log.printf("high_perf_lb: listening on %s:%d with %s, %s over %d backend(s), pool of %d connections"
@@ -163,11 +165,13 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
     }
 
     /** Two fds per proxied connection; select can only ever see fds below FD_SETSIZE. */
+    // snippet-start default-pool-size
     private int defaultPoolSize(OpenFiles.Limit files) {
         long fds = Math.min(files.soft(), Integer.MAX_VALUE) - FDS_KEPT_FREE;
         if (loop.backendName().equals("select")) fds = Math.min(fds, Posix.FD_SETSIZE - FDS_KEPT_FREE);
         return (int) Math.max(1, fds / 2);
     }
+    // snippet-end default-pool-size
 
     public int port() { return port; }
 
@@ -253,6 +257,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
 
     /** Accepts one client (the {@link ReadPolicy} decides how many per wake-up). */
     @Override
+    // snippet-start accept-one
     public boolean acceptOne() {
         if (!listening || acceptPausedUntil != 0) return false;
         int fd;
@@ -284,6 +289,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
         connectToUpstream(c);
         return true;
     }
+    // snippet-end accept-one
 
     private void pauseAccepting() {
         try {
@@ -315,6 +321,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
     }
 
     /** Picks an upstream and starts a non-blocking connect; on failure tries the next one; else closes the client. */
+    // snippet-start connect-upstream
     private void connectToUpstream(Connection c) {
         long now = System.nanoTime();
         while (true) {
@@ -352,7 +359,9 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
             return;
         }
     }
+    // snippet-end connect-upstream
 
+    // snippet-start on-connect-progress
     private void onConnectProgress(Connection c) {
         try {
             if (!sockets.finishConnect(c.backendFd)) return;       // not yet
@@ -375,6 +384,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
         }
         if (idle != null) idle.touch(c, System.nanoTime());
     }
+    // snippet-end on-connect-progress
 
     private void retryElsewhere(Connection c, IOException why) {
         unlinkConnecting(c);
@@ -436,6 +446,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
 
     // ---------------------------------------------------------------- forwarding
 
+    // snippet-start on-connection-event
     void onConnectionEvent(Connection c, int fd, int events) throws IOException {
         if (c.state == Connection.CONNECTING) {
             if (fd == c.backendFd) onConnectProgress(c);
@@ -468,8 +479,10 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
             release(c);       // ECONNRESET, EPIPE, ...: close both and free everything
         }
     }
+    // snippet-end on-connection-event
 
     /** One read from the flow's source, passed straight on to its destination ({@link Pump#pumpOnce()}). */
+    // snippet-start pump-once
     int pumpOnce(Connection.Flow flow) throws IOException {
         if (flow.sourceEof) return Pump.EOF;
         if (flow.paused) return Pump.PAUSED;
@@ -508,8 +521,10 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
         }
         return flow.paused ? Pump.PAUSED : n;
     }
+    // snippet-end pump-once
 
     /** The destination is writable: send what waits; un-pause the source when there is room again. */
+    // snippet-start flush
     private void flush(Connection.Flow flow) throws IOException {
         int dst = flow.destinationFd();
         boolean wasPaused = flow.paused;
@@ -532,6 +547,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
         // again for bytes that arrived while we were not reading.
         if (wasPaused && flow.wantsRead()) readPolicy.onReadable(flow);
     }
+    // snippet-end flush
 
     /** Half-close: once the source's EOF is reached and everything before it delivered, send FIN on. */
     private void passOnEof(Connection.Flow flow) throws IOException {
@@ -542,12 +558,14 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
     }
 
     /** READ while the flow out of an fd wants bytes; WRITE while bytes wait to go into it. */
+    // snippet-start update-interest
     private void updateInterest(Connection c) throws IOException {
         int client = (c.toBackend.wantsRead() ? READ : 0) | (c.toClient.hasOutput() ? WRITE : 0) | edge;
         int backend = (c.toClient.wantsRead() ? READ : 0) | (c.toBackend.hasOutput() ? WRITE : 0) | edge;
         if (loop.interest(c.clientFd) != client) loop.modify(c.clientFd, client);
         if (loop.interest(c.backendFd) != backend) loop.modify(c.backendFd, backend);
     }
+    // snippet-end update-interest
 
     private IoBuffer takeSpare() {
         IoBuffer b = spareBuffers.pollFirst();
@@ -561,6 +579,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
     // ---------------------------------------------------------------- closing
 
     /** Closes both sides of a connection and puts it back in the pool. */
+    // snippet-start release
     private void release(Connection c) {
         if (c.state == Connection.CONNECTING) unlinkConnecting(c);
         if (c.state == Connection.OPEN) upstreams[c.upstream].active--;
@@ -573,6 +592,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
         pool.giveBack(c);
         activeConnections--;
     }
+    // snippet-end release
 
     private void closeFd(int fd) {
         if (fd < 0) return;

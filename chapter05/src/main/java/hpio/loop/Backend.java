@@ -12,6 +12,7 @@ import java.io.IOException;
  * <p>The loop guarantees: {@code add} only for an fd not registered, {@code modify}
  * and {@code remove} only for one that is, and the previous interest is passed in.
  */
+// snippet-start backend-interface
 public interface Backend extends AutoCloseable {
     /** "select", "poll", "epoll", "kqueue" or "nio". */
     String name();
@@ -38,3 +39,4 @@ public interface Backend extends AutoCloseable {
     @Override
     void close() throws IOException;
 }
+// snippet-end backend-interface

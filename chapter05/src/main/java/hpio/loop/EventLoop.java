@@ -27,12 +27,14 @@ public final class EventLoop implements AutoCloseable {
     private final FiredEvents fired;
     private final int[] firedGeneration;
 
+    // snippet-start stale-guard
     // Indexed by fd. generation[fd] changes on every add and remove, so an event
     // fetched before a handler closed fd 7 (and maybe accepted a new fd 7) is
     // recognised as stale and dropped instead of reaching the new owner.
     private IoHandler[] handlers = new IoHandler[64];
     private int[] interest = new int[64];
     private int[] generation = new int[64];
+    // snippet-end stale-guard
     private int registered;
     private long waits;
     private volatile boolean closed;
@@ -127,6 +129,7 @@ public final class EventLoop implements AutoCloseable {
      * @param timeoutMillis how long to wait when nothing is ready: -1 without limit, 0 not at all
      * @return how many handler calls were made; 0 after a timeout, a {@link #wakeup()} or a signal
      */
+    // snippet-start runonce
     public int runOnce(long timeoutMillis) throws IOException {
         ensureOpen();
         int timeout = timeoutMillis < 0 ? -1 : (int) Math.min(timeoutMillis, Integer.MAX_VALUE);
@@ -155,6 +158,7 @@ public final class EventLoop implements AutoCloseable {
         }
         return dispatched;
     }
+    // snippet-end runonce
 
     /** Ends a blocked {@link #runOnce} early, or makes the next one return at once. Any thread. */
     public void wakeup() {

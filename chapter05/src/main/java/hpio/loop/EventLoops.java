@@ -19,6 +19,7 @@ public final class EventLoops {
     /** Every backend name, as accepted by {@link #open}. */
     public static final List<String> NAMES = List.of("select", "poll", "epoll", "kqueue", "nio");
 
+    // snippet-start choose-backend
     /** The order "auto" tries them in, best first (the one place this is decided). */
     public static final List<String> BEST_FIRST = List.of("epoll", "kqueue", "poll", "select");
 
@@ -27,6 +28,7 @@ public final class EventLoops {
         for (String name : BEST_FIRST) if (isAvailable(name)) return name;
         return "nio";
     }
+    // snippet-end choose-backend
 
     public static boolean isAvailable(String name) {
         boolean posix = Platform.isLinux() || Platform.isBsd();
@@ -65,6 +67,7 @@ public final class EventLoops {
         String reason = unavailableReason(name);
         if (reason != null) throw new IllegalArgumentException(reason);
         String chosen = name.equals("auto") ? autoName() : name;
+        // snippet-start open-backend
         Sockets sockets = chosen.equals("nio") ? new NioSockets() : new NativeSockets();
         Backend backend = switch (chosen) {
             case "select" -> new SelectBackend();
@@ -74,6 +77,7 @@ public final class EventLoops {
             case "nio" -> new NioBackend((NioSockets) sockets);
             default -> throw new AssertionError(chosen);
         };
+        // snippet-end open-backend
         try {
             return new EventLoop(backend, sockets, batchSize);
         } catch (IOException | RuntimeException e) {

@@ -8,6 +8,7 @@ package hpio.loop;
 public final class Events {
     private Events() {}
 
+    // snippet-start events-flags
     /** Readable: data, EOF, or (on a listening socket) a connection to accept. */
     public static final int READ = 1;
     /** Writable: room in the send buffer, or a non-blocking connect has finished. */
@@ -24,6 +25,7 @@ public final class Events {
      * EV_CLEAR). Notifies once per change; the handler must drain to EAGAIN.
      */
     public static final int EDGE = 1 << 4;
+    // snippet-end events-flags
 
     static final int INTEREST_MASK = READ | WRITE | EDGE;
 

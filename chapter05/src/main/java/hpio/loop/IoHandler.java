@@ -6,6 +6,7 @@ import java.io.IOException;
  * What the loop calls when a registered fd is ready: the Java form of the chapter's
  * callback plus user_data pair (the handler object carries its own context).
  */
+// snippet-start iohandler
 @FunctionalInterface
 public interface IoHandler {
     /**
@@ -15,3 +16,4 @@ public interface IoHandler {
      */
     void onEvent(int fd, int events) throws IOException;
 }
+// snippet-end iohandler

@@ -96,11 +96,13 @@ public final class BsdKqueue {
             JAVA_LONG.withName("tv_sec"), JAVA_LONG.withName("tv_nsec"));
 
     /** Looked up on first use only, so loading {@link BsdKqueue} on Linux does not fail. */
+    // snippet-start kqueue-handles
     private static final class Handles {
         static final MethodHandle KQUEUE = Posix.bind("kqueue", JAVA_INT);
         static final MethodHandle KEVENT =
                 Posix.bind("kevent", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
     }
+    // snippet-end kqueue-handles
 
     private static AssertionError linkageFailure(Throwable t) {
         return new AssertionError("FFM downcall failed to link: " + t, t);

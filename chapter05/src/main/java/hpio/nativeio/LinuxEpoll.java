@@ -39,6 +39,7 @@ public final class LinuxEpoll {
      * aligned one there). On every other architecture it is naturally aligned: 16
      * bytes, data at offset 8.
      */
+    // snippet-start epoll-event-layout
     public static StructLayout epollEventLayout(String arch) {
         if (arch.equals("x86_64")) {
             return MemoryLayout.structLayout(
@@ -47,17 +48,20 @@ public final class LinuxEpoll {
         return MemoryLayout.structLayout(
                 JAVA_INT.withName("events"), MemoryLayout.paddingLayout(4), JAVA_LONG.withName("data"));
     }
+    // snippet-end epoll-event-layout
 
     public static final StructLayout EPOLL_EVENT = epollEventLayout(Platform.ARCH);
     public static final long EVENT_SIZE = EPOLL_EVENT.byteSize();
     public static final long DATA_OFFSET =
             EPOLL_EVENT.byteOffset(MemoryLayout.PathElement.groupElement("data"));
 
+    // snippet-start epoll-bindings
     private static final MethodHandle EPOLL_CREATE1 = Posix.bind("epoll_create1", JAVA_INT, JAVA_INT);
     private static final MethodHandle EPOLL_CTL =
             Posix.bind("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle EPOLL_WAIT =
             Posix.bind("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    // snippet-end epoll-bindings
     private static final MethodHandle EVENTFD = Posix.bind("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
 
     private static AssertionError linkageFailure(Throwable t) {
@@ -70,11 +74,13 @@ public final class LinuxEpoll {
         catch (Throwable t) { throw linkageFailure(t); }
     }
 
+    // snippet-start epoll-ctl-binding
     /** {@code int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);} */
     public static int epollCtl(MemorySegment cs, int epfd, int op, int fd, MemorySegment event) {
         try { return (int) EPOLL_CTL.invokeExact(cs, epfd, op, fd, event); }
         catch (Throwable t) { throw linkageFailure(t); }
     }
+    // snippet-end epoll-ctl-binding
 
     /** {@code int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout);} */
     public static int epollWait(MemorySegment cs, int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {

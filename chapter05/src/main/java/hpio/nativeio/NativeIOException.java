@@ -11,11 +11,13 @@ public class NativeIOException extends IOException {
     private final String call;
     private final int errno;
 
+    // snippet-start native-io-exception
     public NativeIOException(String call, int errno) {
         super(call + " failed: " + Errno.name(errno) + " (" + Errno.text(errno) + ")");
         this.call = call;
         this.errno = errno;
     }
+    // snippet-end native-io-exception
 
     /** The call with its arguments, e.g. {@code epoll_ctl(ADD, fd=12)}. */
     public String call() { return call; }

@@ -32,11 +32,13 @@ import java.nio.ByteOrder;
 public final class Posix {
     private Posix() {}
 
+    // snippet-start errno-capture
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO =
             CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    // snippet-end errno-capture
 
     private static final boolean LINUX = Platform.isLinux();
 
@@ -133,10 +135,12 @@ public final class Posix {
                 .orElseThrow(() -> new UnsatisfiedLinkError("the C library has no " + name + "()"));
     }
 
+    // snippet-start posix-bind
     /** A downcall handle for {@code name} whose first parameter is the errno call-state segment. */
     static MethodHandle bind(String name, ValueLayout result, MemoryLayout... args) {
         return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), CAPTURE_ERRNO);
     }
+    // snippet-end posix-bind
 
     private static final boolean CRITICAL = !Boolean.getBoolean("hpio.ffm.noCritical");
 
@@ -160,6 +164,7 @@ public final class Posix {
                 MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class, int.class));
     }
 
+    // snippet-start errno-read
     /** A call-state segment to pass as the first argument of every binding; allocate one per owner, once. */
     public static MemorySegment newCallState(Arena arena) {
         return arena.allocate(CALL_STATE);
@@ -169,6 +174,7 @@ public final class Posix {
     public static int errno(MemorySegment callState) {
         return (int) ERRNO.get(callState, 0L);
     }
+    // snippet-end errno-read
 
     private static AssertionError linkageFailure(Throwable t) {
         return new AssertionError("FFM downcall failed to link: " + t, t);

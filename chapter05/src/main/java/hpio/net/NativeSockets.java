@@ -167,6 +167,7 @@ public final class NativeSockets implements Sockets {
     }
 
     @Override
+    // snippet-start read-eagain
     public int read(int fd, IoBuffer buffer, int offset, int length) throws IOException {
         buffer.checkRange(offset, length);
         while (true) {
@@ -179,6 +180,7 @@ public final class NativeSockets implements Sockets {
             if (errno != Errno.EINTR) throw new NativeIOException("read(fd=" + fd + ")", errno);
         }
     }
+    // snippet-end read-eagain
 
     @Override
     public int write(int fd, IoBuffer buffer, int offset, int length) throws IOException {
@@ -202,11 +204,13 @@ public final class NativeSockets implements Sockets {
     }
 
     @Override
+    // snippet-start close-no-retry
     public void close(int fd) throws IOException {
         // Never retry close on EINTR: on Linux the fd is already released, and a
         // retry could close a descriptor another thread just received.
         if (Posix.close(cs, fd) < 0 && Posix.errno(cs) != Errno.EINTR) throw failure("close", fd);
     }
+    // snippet-end close-no-retry
 
     @Override
     public Waker openWaker() throws IOException {

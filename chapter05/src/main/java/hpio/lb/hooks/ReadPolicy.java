@@ -18,6 +18,7 @@ public interface ReadPolicy {
     void onReadable(Pump pump) throws IOException;
 
     /** The baseline: one read per wake-up, at most 64 accepts (level-triggered: the rest fire again). */
+    // snippet-start level-triggered
     ReadPolicy LEVEL_TRIGGERED = new ReadPolicy() {
         @Override public int registrationFlags() { return 0; }
 
@@ -33,4 +34,5 @@ public interface ReadPolicy {
             pump.pumpOnce();
         }
     };
+    // snippet-end level-triggered
 }

@@ -31,18 +31,21 @@ public final class EpollBackend implements Backend {
     public EpollBackend(int batchSize) throws IOException {
         capacity = batchSize;
         ready = arena.allocate(LinuxEpoll.EPOLL_EVENT, batchSize);
+        // snippet-start epoll-create
         epfd = LinuxEpoll.epollCreate1(cs, LinuxEpoll.EPOLL_CLOEXEC);
         if (epfd < 0) {
             int errno = Posix.errno(cs);
             arena.close();
             throw new NativeIOException("epoll_create1(EPOLL_CLOEXEC)", errno);
         }
+        // snippet-end epoll-create
     }
 
     @Override public String name() { return "epoll"; }
 
     @Override public boolean supportsEdgeTriggered() { return true; }
 
+    // snippet-start epoll-translate
     static int toEpoll(int interest) {
         int e = 0;
         // EPOLLRDHUP: tell us when the peer half-closes, so HUP can be reported.
@@ -62,7 +65,9 @@ public final class EpollBackend implements Backend {
         if ((e & (LinuxEpoll.EPOLLHUP | LinuxEpoll.EPOLLRDHUP)) != 0) events |= Events.HUP;
         return events;
     }
+    // snippet-end epoll-translate
 
+    // snippet-start epoll-ctl
     private void ctl(int op, int fd, int interest) throws NativeIOException {
         change.set(JAVA_INT, 0, toEpoll(interest));
         change.set(JAVA_LONG_UNALIGNED, DATA_OFFSET, fd);   // data.fd: how we recognise the event
@@ -71,6 +76,7 @@ public final class EpollBackend implements Backend {
                     "epoll_ctl(" + LinuxEpoll.ctlOpName(op) + ", fd=" + fd + ")", Posix.errno(cs));
         }
     }
+    // snippet-end epoll-ctl
 
     /**
      * An fd watched for nothing is kept out of the kernel's set altogether: epoll
@@ -101,6 +107,7 @@ public final class EpollBackend implements Backend {
 
     @Override
     public int poll(int timeoutMillis, FiredEvents fired) throws IOException {
+        // snippet-start epoll-wait
         int n = LinuxEpoll.epollWait(cs, epfd, ready, capacity, timeoutMillis);
         if (n < 0) {
             int errno = Posix.errno(cs);
@@ -113,6 +120,7 @@ public final class EpollBackend implements Backend {
                     fromEpoll(ready.get(JAVA_INT, base)));
         }
         return n;
+        // snippet-end epoll-wait
     }
 
     @Override

@@ -89,6 +89,7 @@ public final class KqueueBackend implements Backend {
 
     @Override public boolean supportsEdgeTriggered() { return true; }
 
+    // snippet-start kqueue-update
     /** Moves fd from interest {@code from} to {@code to}, one filter at a time. */
     private void update(int fd, int from, int to) throws NativeIOException {
         // EV_CLEAR is fixed when a filter is added (a later EV_ADD does not change
@@ -108,6 +109,7 @@ public final class KqueueBackend implements Backend {
         if (was && (!now || readd)) submit(fd, filter, EV_DELETE);
         if (now && (!was || readd)) submit(fd, filter, add);
     }
+    // snippet-end kqueue-update
 
     /**
      * One kevent() call per change, as Redis's ae_kqueue.c does: simple, and the
@@ -116,6 +118,7 @@ public final class KqueueBackend implements Backend {
      * EV_ERROR entry instead), and the call returns at once without waiting.
      * (Batching all changes into one call with EV_RECEIPT would save syscalls.)
      */
+    // snippet-start kqueue-submit
     private void submit(int fd, short filter, int flags) throws NativeIOException {
         change.set(JAVA_LONG, IDENT_OFFSET, fd);
         change.set(JAVA_SHORT, FILTER_OFFSET, filter);
@@ -127,6 +130,7 @@ public final class KqueueBackend implements Backend {
                     "kevent(" + action + " " + BsdKqueue.filterName(filter) + ", fd=" + fd + ")", Posix.errno(cs));
         }
     }
+    // snippet-end kqueue-submit
 
     @Override
     public void add(int fd, int interest) throws IOException { update(fd, 0, interest); }
@@ -155,6 +159,7 @@ public final class KqueueBackend implements Backend {
 
     @Override
     public int poll(int timeoutMillis, FiredEvents fired) throws IOException {
+        // snippet-start kqueue-wait
         MemorySegment ts = MemorySegment.NULL;             // NULL: wait without limit
         if (timeoutMillis >= 0) {
             timeout.set(JAVA_LONG, 0, timeoutMillis / 1000);                    // tv_sec
@@ -183,6 +188,7 @@ public final class KqueueBackend implements Backend {
             }
         }
         return filled;
+        // snippet-end kqueue-wait
     }
 
     @Override

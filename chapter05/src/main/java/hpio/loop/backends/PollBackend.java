@@ -93,6 +93,7 @@ public final class PollBackend implements Backend {
 
     @Override
     public int poll(int timeoutMillis, FiredEvents fired) throws IOException {
+        // snippet-start poll-wait
         int ready = Posix.poll(cs, pollfds, count, timeoutMillis);
         if (ready < 0) {
             int errno = Posix.errno(cs);
@@ -111,6 +112,7 @@ public final class PollBackend implements Backend {
         }
         scanStart = i;
         return n;
+        // snippet-end poll-wait
     }
 
     @Override

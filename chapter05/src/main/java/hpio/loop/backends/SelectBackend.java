@@ -34,12 +34,14 @@ public final class SelectBackend implements Backend {
 
     @Override
     public void add(int fd, int newInterest) throws IOException {
+        // snippet-start select-fdsetsize
         // An fd_set is a 1024-bit array: setting bit 1024 or more would write past
         // its end. Refuse here, loudly, rather than corrupt memory.
         if (fd >= Posix.FD_SETSIZE) {
             throw new IOException("select: fd " + fd + " is not below FD_SETSIZE (" + Posix.FD_SETSIZE
                     + "); select(2) cannot watch it (use poll, epoll or nio)");
         }
+        // snippet-end select-fdsetsize
         fds[count] = fd;
         indexOf[fd] = count++;
         interest[fd] = newInterest;
@@ -67,6 +69,7 @@ public final class SelectBackend implements Backend {
 
     @Override
     public int poll(int timeoutMillis, FiredEvents fired) throws IOException {
+        // snippet-start select-rebuild
         // select() overwrites its sets with the answer, so they must be cleared
         // and rebuilt from our own list before every call: O(n) work before the
         // kernel even starts its own O(n) scan. (Bit fd is byte fd/8, bit fd%8 on
@@ -80,6 +83,8 @@ public final class SelectBackend implements Backend {
             if ((interest[fd] & Events.WRITE) != 0) setBit(writeSet, fd);
             if (fd > maxFd) maxFd = fd;
         }
+        // snippet-start select-call
+        // snippet-end select-rebuild
         MemorySegment timeout = MemorySegment.NULL;
         if (timeoutMillis >= 0) {
             timeval.set(JAVA_LONG, 0, timeoutMillis / 1000);
@@ -92,6 +97,8 @@ public final class SelectBackend implements Backend {
             if (errno == Errno.EINTR) return 0;
             throw new NativeIOException("select(nfds=" + (maxFd + 1) + ")", errno);
         }
+        // snippet-start select-scan
+        // snippet-end select-call
         // And the answer is a bit set too: scan every registered fd to find them.
         int n = 0;
         for (int i = 0; i < count && n < fired.capacity(); i++) {
@@ -102,6 +109,7 @@ public final class SelectBackend implements Backend {
             if (events != 0) fired.set(n++, fd, events);
         }
         return n;
+        // snippet-end select-scan
     }
 
     @Override
