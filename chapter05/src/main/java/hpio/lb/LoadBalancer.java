@@ -343,7 +343,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
                     release(c);
                     return;
                 }
-                markFailed(upstreams[i], e, now);  // refused at once (typical on loopback)
+                markFailed(upstreams[i], e, now);  // refused by connect() itself (usually finishConnect says so)
                 continue;
             }
             try {

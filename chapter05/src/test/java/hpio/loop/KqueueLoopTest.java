@@ -5,4 +5,6 @@ class KqueueLoopTest extends EventLoopContract {
     @Override String backend() { return "kqueue"; }
 
     @Override boolean reportsHangUp() { return true; }
+
+    @Override boolean supportsEdge() { return true; }
 }
