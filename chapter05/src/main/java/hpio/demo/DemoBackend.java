@@ -30,6 +30,10 @@ public final class DemoBackend implements AutoCloseable {
     private final byte[] response;
     private final byte[] responseAndClose;
     private final IoBuffer readBuffer = IoBuffer.allocate(64 * 1024);
+    // Shared by every client for writing: per-client output waits on the heap (where
+    // the GC frees it promptly), never in per-client native memory, which an
+    // automatic arena would only give back when a GC happens to run.
+    private final IoBuffer writeBuffer = IoBuffer.allocate(64 * 1024);
     private final PeerAddress peer = new PeerAddress();
     private Client[] clients = new Client[1024];
     private volatile boolean stopping;
@@ -38,7 +42,7 @@ public final class DemoBackend implements AutoCloseable {
     private static final class Client {
         byte[] in = new byte[512];
         int inLength;
-        IoBuffer out;
+        byte[] out = new byte[0];
         int outOffset;
         int outLength;
         boolean closeAfterWrite;
@@ -180,21 +184,22 @@ public final class DemoBackend implements AutoCloseable {
     }
 
     private void queue(Client c, byte[] bytes) {
-        if (c.out == null) c.out = IoBuffer.allocate(Math.max(4096, bytes.length));
-        if (c.outOffset + c.outLength + bytes.length > c.out.capacity()) {
-            IoBuffer bigger = IoBuffer.allocate(Math.max(c.out.capacity() * 2, c.outLength + bytes.length));
-            c.out.copyTo(c.outOffset, bigger, 0, c.outLength);
+        if (c.outOffset + c.outLength + bytes.length > c.out.length) {
+            byte[] bigger = new byte[Math.max(c.out.length * 2, Math.max(1024, c.outLength + bytes.length))];
+            System.arraycopy(c.out, c.outOffset, bigger, 0, c.outLength);
             c.out = bigger;
             c.outOffset = 0;
         }
-        c.out.put(c.outOffset + c.outLength, bytes, 0, bytes.length);
+        System.arraycopy(bytes, 0, c.out, c.outOffset + c.outLength, bytes.length);
         c.outLength += bytes.length;
     }
 
     /** @return true when everything queued was written */
     private boolean flush(int fd, Client c) throws IOException {
         while (c.outLength > 0) {
-            int n = sockets.write(fd, c.out, c.outOffset, c.outLength);
+            int chunk = Math.min(c.outLength, writeBuffer.capacity());
+            writeBuffer.put(0, c.out, c.outOffset, chunk);
+            int n = sockets.write(fd, writeBuffer, 0, chunk);
             if (n == Sockets.AGAIN) {
                 loop.modify(fd, WRITE);
                 return false;

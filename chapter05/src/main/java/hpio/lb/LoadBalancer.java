@@ -43,7 +43,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LoadBalancer implements AutoCloseable, Acceptor {
     static final int BUFFER_SIZE = 64 * 1024;
-    private static final int SPARE_BUFFERS_KEPT = 64;
     private static final long ACCEPT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int FDS_KEPT_FREE = 32;             // stdio, the loop, the listener, the JVM's own
 
@@ -567,13 +566,18 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
     }
     // snippet-end update-interest
 
+    /**
+     * A buffer for a short write's leftover. Every spare ever made is kept for
+     * reuse: their number is the peak of flows paused at once, and native memory
+     * dropped to the GC would only come back whenever a collection happens to run.
+     */
     private IoBuffer takeSpare() {
         IoBuffer b = spareBuffers.pollFirst();
         return b != null ? b : IoBuffer.allocate(BUFFER_SIZE);
     }
 
     private void giveBackSpare(IoBuffer b) {
-        if (spareBuffers.size() < SPARE_BUFFERS_KEPT) spareBuffers.addFirst(b);
+        spareBuffers.addFirst(b);
     }
 
     // ---------------------------------------------------------------- closing
