@@ -388,8 +388,8 @@ label() {
   case "$1" in
     direct) echo "direct (no balancer)" ;;
     *-et) echo "${1%-et} ET+WB (solutions)" ;;
-    haproxy) echo "HAProxy $haproxy_version" ;;
-    nginx) echo "nginx $nginx_version stream" ;;
+    haproxy) echo "HAProxy${haproxy_version:+ $haproxy_version}" ;;
+    nginx) echo "nginx${nginx_version:+ $nginx_version} stream" ;;
     *) echo "$1" ;;
   esac
 }
@@ -608,7 +608,7 @@ awk -F'\t' -v md="$out/stress.md" -v csv="$out/stress.csv" -v load="$LOAD" -v he
     cell[n, 6] = $6; cell[n, 7] = $7; cell[n, 8] = $8; cell[n, 9] = $9
   }
   END {
-    split("scenario|row|req/s|p50 ms|p99 ms|errors|CPU %|RSS MB|notes", h, "|")
+    split("scenario|row|req/s|p50 ms|p99 ms|errors|CPU %|peak RSS MB|notes", h, "|")
     for (c = 1; c <= 9; c++) { w[c] = length(h[c]); for (i = 1; i <= n; i++) if (length(cell[i, c]) > w[c]) w[c] = length(cell[i, c]) }
     line = ""; rule = ""
     for (c = 1; c <= 9; c++) {
@@ -632,7 +632,7 @@ awk -F'\t' -v md="$out/stress.md" -v csv="$out/stress.csv" -v load="$LOAD" -v he
     print "" > md
     m = split(head, hl, "\n"); for (i = 1; i <= m; i++) print "- " hl[i] > md
     print "" > md
-    print "| scenario | row | req/s | p50 ms | p99 ms | errors | CPU % | RSS MB | notes |" > md
+    print "| scenario | row | req/s | p50 ms | p99 ms | errors | CPU % | peak RSS MB | notes |" > md
     print "|---|---|--:|--:|--:|--:|--:|--:|---|" > md
     for (i = 1; i <= n; i++) {
       printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", cell[i, 1], cell[i, 2], cell[i, 3], cell[i, 4],
@@ -705,4 +705,4 @@ targets=$(awk -F'\t' '
   echo "  written: $out/stress.md, $out/stress.csv (logs and configs beside); rows took $(fmt_secs $wall)"
 } | tee "$out/summary.txt"
 { echo; echo "## Targets"; echo; echo '```'; echo "${targets:-  (none measured)}"; echo '```'; } >>"$out/stress.md"
-rm -f "$out/table.txt"
+rm -f "$out/table.txt" "$rows_tsv"
