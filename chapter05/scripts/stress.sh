@@ -20,7 +20,9 @@
 #   BACKEND=demo|nginx         what answers: two demo backends (default) or one nginx
 #                              with two server blocks; weights 3 and 2 either way
 #   ROWS=all                   or a subset: direct,select,poll,epoll,epoll-et,kqueue,nio,haproxy,nginx
-#   JAVA_OPTS=...              JVM flags for the balancer (the launcher's default otherwise)
+#   JAVA_OPTS=...              JVM flags for the balancer (the launcher's default otherwise); e.g. a
+#                              smaller peak RSS, C1 only: JAVA_OPTS="-XX:+UseSerialGC -Xms8m -Xmx64m
+#                              -Xss256k -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=32m -XX:TieredStopAtLevel=1"
 #   STRESS_PORT=28080          the proxy's port; the backends use the next two
 set -uo pipefail
 
@@ -87,8 +89,10 @@ elif [ "$LOAD" = wrk ] && ! have wrk; then
   die "LOAD=wrk, but wrk is not installed (apt-get install wrk), or use LOAD=builtin"
 fi
 if [ "$LOAD" = wrk ]; then
+  warmup_how="a wrk run of its own"
   load_tool="wrk $(wrk -v 2>&1 | sed -n 's/^wrk \([^ ]*\).*/\1/p' | head -n 1 | sed 's|^debian/||; s/-[^-]*$//'), 1 thread"
 else
+  warmup_how="on the measured connections"
   load_tool="built-in (hpio.measure.LoadGenerator, Java NIO), 1 thread"
 fi
 
@@ -326,24 +330,36 @@ write_nginx_backend_conf() {  # BACKEND=nginx: one worker, a short fixed body on
 
 # ---------------------------------------------------------------- load
 
-run_load() {  # run_load SECONDS CONNS MODE FILE: the load tool against the proxy port (or a backend)
-  local secs=$1 conns=$2 mode=$3 file=$4 port=${5:-$lb_port}
-  local url="http://127.0.0.1:$port/"
+start_load() {  # start_load SECONDS WARMUP CONNS MODE FILE PORT: the load tool, in the background; sets $load
+  local secs=$1 warmup=$2 conns=$3 mode=$4 file=$5 port=$6
+  local url="http://127.0.0.1:$port/" extra=()
   if [ "$LOAD" = wrk ]; then
-    local extra=()
     [ "$mode" = close ] && extra=(-H "Connection: close")
     spawn "$file" wrk -t1 -c"$conns" -d"${secs}s" --latency "${extra[@]}" "$url"
   else
-    local extra=()
+    # The built-in generator warms up on the same connections, then prints "Measuring".
     [ "$mode" = close ] && extra=(--close)
-    spawn "$file" "$java" -XX:+UseSerialGC -Xms64m -Xmx512m -XX:TieredStopAtLevel=4 -cp "$jar" \
-      hpio.measure.LoadGenerator -t 1 -c "$conns" -d "$secs" "${extra[@]}" "$url"
+    spawn "$file" "$java" -XX:+UseSerialGC -Xms64m -Xmx512m -cp "$jar" \
+      hpio.measure.LoadGenerator -t 1 -c "$conns" -d "$secs" --warmup "$warmup" "${extra[@]}" "$url"
   fi
-  local pid=$spawned
-  wait "$pid"
+  load=$spawned
+}
+
+finish_load() {  # finish_load: waits for the load tool to end
+  wait "$load"
   local rc=$?
-  stop "$pid"
+  stop "$load"
   return $rc
+}
+
+await_measuring() {  # await_measuring FILE: until the built-in generator's warm-up is over
+  local i
+  for ((i = 0; i < 100 * (WARMUP + 30); i++)); do
+    grep -q '^Measuring' "$1" 2>/dev/null && return 0
+    kill -0 "$load" 2>/dev/null || return 1
+    sleep 0.01
+  done
+  return 1
 }
 
 # Reads a load tool's output: prints "rps p50_ms p99_ms errors detail" (detail without spaces).
@@ -437,14 +453,22 @@ measure_row() {  # measure_row SCENARIO CONNS MODE ROW
   local target=$lb_port
   [ "$row" = direct ] && target=$port_a
 
-  if [ "$WARMUP" -gt 0 ]; then
-    run_load "$WARMUP" "$conns" "$mode" "$out/logs/$tag.warmup.txt" "$target" >/dev/null
+  local file="$out/logs/$tag.load.txt" load t0 c0 t1 c1 o0 o1
+  if [ "$LOAD" = wrk ]; then
+    # wrk has no warm-up of its own: a run of WARMUP seconds first (new connections after it).
+    if [ "$WARMUP" -gt 0 ]; then
+      start_load "$WARMUP" 0 "$conns" "$mode" "$out/logs/$tag.warmup.txt" "$target"
+      finish_load
+    fi
+    start_load "$DURATION" 0 "$conns" "$mode" "$file" "$target"
+  else
+    start_load "$DURATION" "$WARMUP" "$conns" "$mode" "$file" "$target"
+    [ "$WARMUP" -gt 0 ] && await_measuring "$file"
   fi
-  local t0 c0 t1 c1 o0 o1
   o0=$(listen_overflows)
   t0=$(now)
   [ -n "$proxy" ] && c0=$(cpu_ticks "$proxy")
-  run_load "$DURATION" "$conns" "$mode" "$out/logs/$tag.load.txt" "$target"
+  finish_load
   t1=$(now)
   o1=$(listen_overflows)
   local cpu=- rss=-
@@ -591,7 +615,7 @@ machine=(
   "machine: $cores cores, $cpu_model, $(awk '/^MemTotal:/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null)"
   "OS: $os_name, kernel $(uname -sr)"
   "JDK: $jdk_version; balancer JVM flags: $lb_jvm"
-  "load: $load_tool; ${WARMUP} s warm-up, then ${DURATION} s measured per row; each row a fresh proxy process"
+  "load: $load_tool; ${WARMUP} s warm-up ($warmup_how), then ${DURATION} s measured per row; each row a fresh proxy process"
   "backends: $backend_desc; proxies use weighted round robin (high_perf_lb -a wrr, HAProxy roundrobin, nginx weight=)"
   "open files: soft limit raised to $nofile"
 )
@@ -627,6 +651,7 @@ awk -F'\t' -v md="$out/stress.md" -v csv="$out/stress.csv" -v load="$LOAD" -v he
       sub(/ +$/, "", line); print line
     }
     print "  (CPU %: the proxy process(es) over the measured seconds, 100 = one core; RSS: its peak resident size, VmHWM)"
+    if (load == "wrk") print "  (wrk opens its connections anew for the measured run: with thousands, the connect burst is in it)"
 
     print "# make stress" > md
     print "" > md
@@ -640,6 +665,8 @@ awk -F'\t' -v md="$out/stress.md" -v csv="$out/stress.csv" -v load="$LOAD" -v he
     }
     print "" > md
     print "CPU %: the proxy process(es) over the measured seconds, 100 = one core. RSS: peak resident size (VmHWM)." > md
+    if (load == "wrk") print "wrk opens its connections anew for the measured run: with thousands of them, the connect burst" \
+      " (SYNs dropped by full accept queues and sent again after 1 s) is inside the measured seconds." > md
     print "scenario,row,load_tool,requests_per_s,p50_ms,p99_ms,errors,cpu_percent,peak_rss_mb,notes" > csv
     for (i = 1; i <= n; i++) {
       printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", csvq(sc[i]), csvq(row[i]), load, rps[i], p50[i], p99[i], err[i],

@@ -31,7 +31,10 @@ import org.HdrHistogram.Histogram;
  * microseconds, into an HdrHistogram. Errors are counted as wrk counts them:
  * connect, read (reset, or closed before a whole response), write, timeout (no
  * response within {@code --timeout}), and status (4xx and 5xx responses). A
- * request still in flight when the time is up is not counted.
+ * request still in flight when the time is up is not counted. With
+ * {@code --warmup S} the same connections first run S seconds unmeasured (the
+ * JIT compiles, the connections are made), then "Measuring" is printed and the
+ * counts start from zero.
  *
  * <pre>java -cp high_perf_lb.jar hpio.measure.LoadGenerator -c 100 -d 10 http://127.0.0.1:8080/</pre>
  *
@@ -42,7 +45,7 @@ public final class LoadGenerator {
     private static final long HIGHEST_MICROS = TimeUnit.SECONDS.toMicros(60);
 
     record Options(String host, int port, String path, int connections, int threads, double seconds,
-                   boolean close, long timeoutMillis) {}
+                   double warmupSeconds, boolean close, long timeoutMillis) {}
 
     /** What one run measured: every thread's counts and latencies, merged. */
     public record Result(long requests, double seconds, Histogram latencyMicros,
@@ -72,9 +75,12 @@ public final class LoadGenerator {
             usage(System.out);
             return;
         }
-        System.out.printf(Locale.ROOT, "Running %.0fs test @ http://%s:%d%s%n  %d thread(s) and %d connections%s%n",
-                o.seconds(), o.host(), o.port(), o.path(), o.threads(), o.connections(),
+        System.out.printf(Locale.ROOT, "Running %.0fs test @ http://%s:%d%s%s%n  %d thread(s) and %d connections%s%n",
+                o.seconds(), o.host(), o.port(), o.path(),
+                o.warmupSeconds() > 0 ? String.format(Locale.ROOT, " after %.0fs of warm-up", o.warmupSeconds()) : "",
+                o.threads(), o.connections(),
                 o.close() ? ", one request per connection (Connection: close)" : ", keep-alive");
+        System.out.flush();
         Result r;
         try {
             r = run(o);
@@ -113,14 +119,14 @@ public final class LoadGenerator {
 
     private static void usage(PrintStream out) {
         out.println("usage: java -cp high_perf_lb.jar hpio.measure.LoadGenerator [-c CONNS] [-t THREADS]"
-                + " [-d SECONDS] [--close] [--timeout MS] http://HOST:PORT[/PATH]");
-        out.println("  -c 100, -t 1, -d 10, --timeout 2000 by default; --close: one request per connection");
+                + " [-d SECONDS] [--warmup SECONDS] [--close] [--timeout MS] http://HOST:PORT[/PATH]");
+        out.println("  -c 100, -t 1, -d 10, --warmup 0, --timeout 2000 by default; --close: one request per connection");
     }
 
     /** @return the options, or null for --help */
     static Options parse(String[] args) {
         int connections = 100, threads = 1;
-        double seconds = 10;
+        double seconds = 10, warmup = 0;
         long timeout = 2000;
         boolean close = false;
         String url = null;
@@ -133,14 +139,10 @@ public final class LoadGenerator {
                 case "-t", "--threads" -> threads = positive(a, value(args, ++i, a));
                 case "--timeout" -> timeout = positive(a, value(args, ++i, a));
                 case "-d", "--duration" -> {
-                    String v = value(args, ++i, a);
-                    try {
-                        seconds = Double.parseDouble(v.endsWith("s") ? v.substring(0, v.length() - 1) : v);
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException(a + " needs a number of seconds, not '" + v + "'");
-                    }
-                    if (!(seconds > 0) || seconds > 3600) throw new IllegalArgumentException(a + " must be in (0, 3600]");
+                    seconds = seconds(a, value(args, ++i, a));
+                    if (seconds == 0) throw new IllegalArgumentException(a + " must be more than 0");
                 }
+                case "--warmup" -> warmup = seconds(a, value(args, ++i, a));
                 default -> {
                     if (a.startsWith("-") || url != null) throw new IllegalArgumentException("unexpected argument '" + a + "'");
                     url = a;
@@ -161,7 +163,18 @@ public final class LoadGenerator {
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         if (uri.getRawQuery() != null) path += "?" + uri.getRawQuery();
         return new Options(uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort(), path, connections, threads,
-                seconds, close, timeout);
+                seconds, warmup, close, timeout);
+    }
+
+    private static double seconds(String option, String v) {
+        double d;
+        try {
+            d = Double.parseDouble(v.endsWith("s") ? v.substring(0, v.length() - 1) : v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a number of seconds, not '" + v + "'");
+        }
+        if (!(d >= 0) || d > 3600) throw new IllegalArgumentException(option + " must be from 0 to 3600 seconds");
+        return d;
     }
 
     private static String value(String[] args, int i, String option) {
@@ -192,12 +205,22 @@ public final class LoadGenerator {
             int share = o.connections() / o.threads() + (t < o.connections() % o.threads() ? 1 : 0);
             workers.add(new Worker(address, request, share, o.close(), TimeUnit.MILLISECONDS.toNanos(o.timeoutMillis())));
         }
-        long start = System.nanoTime();
+        long start = System.nanoTime() + (long) (o.warmupSeconds() * 1e9);    // when measuring starts
         long deadline = start + (long) (o.seconds() * 1e9);
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < workers.size(); t++) {
             Worker w = workers.get(t);
-            threads.add(Thread.ofPlatform().name("load-" + t).start(() -> w.run(deadline)));
+            threads.add(Thread.ofPlatform().name("load-" + t).start(() -> w.run(start, deadline)));
+        }
+        if (o.warmupSeconds() > 0) {
+            try {
+                while (System.nanoTime() - start < 0) Thread.sleep(Math.max(1, (start - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+            System.out.println("Measuring");     // make stress starts its CPU clock here
+            System.out.flush();
         }
         for (Thread t : threads) {
             try {
@@ -263,13 +286,19 @@ public final class LoadGenerator {
             }
         }
 
-        void run(long deadline) {
+        void run(long measureFrom, long deadline) {
             try {
                 selector = Selector.open();
                 long now = System.nanoTime();
                 for (Conn c : conns) open(c, now);
                 long nextScan = now + SCAN_NANOS;
+                boolean warmingUp = measureFrom - now > 0;
                 while ((now = System.nanoTime()) - deadline < 0) {
+                    if (warmingUp && now - measureFrom >= 0) {
+                        warmingUp = false;          // what the warm-up did is not counted
+                        requests = connectErrors = readErrors = writeErrors = timeouts = statusErrors = 0;
+                        latency.reset();
+                    }
                     long waitMillis = Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(deadline - now)));
                     selector.select(onReady, waitMillis);
                     now = System.nanoTime();

@@ -65,8 +65,8 @@ class LoadGeneratorTest {
     @Test
     void parsesTheCommandLineLikeWrk() {
         LoadGenerator.Options o = LoadGenerator.parse(new String[] {"-c", "50", "-t", "2", "-d", "3s", "--close",
-                "http://127.0.0.1:9001/x?y=1"});
-        assertThat(o).isEqualTo(new LoadGenerator.Options("127.0.0.1", 9001, "/x?y=1", 50, 2, 3.0, true, 2000));
+                "--warmup", "1", "http://127.0.0.1:9001/x?y=1"});
+        assertThat(o).isEqualTo(new LoadGenerator.Options("127.0.0.1", 9001, "/x?y=1", 50, 2, 3.0, 1.0, true, 2000));
         assertThatThrownBy(() -> LoadGenerator.parse(new String[] {"-c", "0", "http://127.0.0.1:1/"}))
                 .hasMessageContaining("positive");
         assertThatThrownBy(() -> LoadGenerator.parse(new String[] {"-c", "5"})).hasMessageContaining("URL");
@@ -85,7 +85,7 @@ class LoadGeneratorTest {
             String url = "http://127.0.0.1:" + backend.port() + "/";
             for (boolean close : new boolean[] {false, true}) {
                 LoadGenerator.Result r = LoadGenerator.run(new LoadGenerator.Options("127.0.0.1", backend.port(), "/",
-                        8, 2, 0.5, close, 10_000));
+                        8, 2, 0.5, close ? 0 : 0.2, close, 10_000));
                 assertThat(r.requests()).as("requests completed, close=" + close + ", " + url).isPositive();
                 assertThat(r.errors()).as("errors, close=" + close).isZero();
                 assertThat(r.latencyMicros().getTotalCount()).isEqualTo(r.requests());
