@@ -678,7 +678,7 @@ awk -F'\t' -v md="$out/stress.md" -v csv="$out/stress.csv" -v load="$LOAD" -v he
 targets=$(awk -F'\t' '
   function num(v) { return v != "" && v != "-" }
   function ms(v) { return sprintf(v + 0 < 10 ? "%.2f" : "%.1f", v) }
-  function say(what, value, target, verdict) { printf "  %-52s %-22s %-22s %s\n", what, value, target, verdict }
+  function say(what, value, target, verdict) { printf "  %-56s %-22s %-23s %s\n", what, value, target, verdict }
   { n++; sc[n] = $1; row[n] = $2; rps[$1 "|" $2] = $3; p99[$1 "|" $2] = $5; rss[n] = $8
     if ($2 ~ /^HAProxy/) haproxy[$1] = $1 "|" $2
     if (!($1 in seen)) { seen[$1] = 1; scenarios[++ns] = $1 } }
