@@ -13,7 +13,7 @@ JAR := chapter05/target/high_perf_lb.jar
 
 SOURCES := $(shell find chapter05/src/main -name '*.java') pom.xml chapter05/pom.xml
 
-.PHONY: help build run test exercise hint solution verify-exercises bench clean
+.PHONY: help build run test exercise hint solution verify-exercises bench stress footprint clean
 
 help: ## list every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -45,6 +45,13 @@ verify-exercises: ## check each exercise's tests fail on its untouched stub and 
 bench: build ## JMH: one runOnce vs idle fds per backend, O(n) vs O(1) (QUICK=1: ~2 min, else ~7; GC=1/0: -prof gc)
 	$(MVN) -pl chapter05 dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
 	GC=$(GC) chapter05/scripts/bench.sh $(if $(QUICK),quick,full)
+
+stress: $(JAR) ## load test side by side: each event backend, direct, HAProxy/nginx if installed (DURATION= SCENARIOS= LOAD= PEERS= BACKEND=)
+	@chapter05/scripts/stress.sh
+
+footprint: build ## JOL: the field layout of a connection, its heap bytes when idle, the pool's size at --max-conns
+	$(MVN) -pl chapter05 dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
+	@chapter05/scripts/footprint.sh
 
 clean: ## remove build output
 	$(MVN) clean

@@ -141,6 +141,7 @@ public final class BenchReport {
         }
         appendTable(out, table);
         out.append("  (-: not measured; select stops at 900, under FD_SETSIZE=1024 beside the JVM's own fds)\n");
+        out.append(chart(results));
 
         out.append("\nTargets (ratios of the medians above, all from this run):\n");
         List<String[]> checks = new ArrayList<>();
@@ -160,6 +161,110 @@ public final class BenchReport {
 
         if (results.stream().anyMatch(r -> !Double.isNaN(r.allocPerOp()))) appendAllocation(out, results, byKey, rows, columns);
         return out.toString();
+    }
+
+    // ---- the chart ----
+
+    static final int CHART_WIDTH = 80;
+    private static final int PLOT_LEFT = 11;           // "  100 us |": the y labels and the axis
+    private static final String SERIES_LETTERS = "spenf";
+
+    /**
+     * The same medians as a picture: cost per runOnce (log scale, three or four
+     * rows per decade) against N (log scale too, so 10, 100, 1,000 and 10,000
+     * are evenly spaced), one letter per series. The O(n) series climb a decade
+     * per decade of N; the O(1) ones stay flat. At most {@link #CHART_WIDTH}
+     * columns. Ns within 10% of each other share a column (select's 900 stands
+     * with the others' 1,000); within a column each series keeps its own
+     * sub-column, so no letter hides another.
+     */
+    static String chart(List<Result> results) {
+        List<String> series = new ArrayList<>(BACKENDS);
+        series.add(FLOOR);
+        List<Result> points = new ArrayList<>();
+        for (Result r : results) {
+            double ns = nanos(r);
+            if (series.contains(r.column()) && ns > 0 && !Double.isNaN(ns) && r.idleFds() > 0) points.add(r);
+        }
+        if (points.isEmpty()) return "";
+
+        // x: groups of N, evenly spaced by log10(N).
+        TreeSet<Integer> ns = new TreeSet<>();
+        for (Result r : points) ns.add(r.idleFds());
+        List<List<Integer>> groups = new ArrayList<>();
+        for (int n : ns) {
+            List<Integer> last = groups.isEmpty() ? null : groups.getLast();
+            if (last != null && Math.log10(n) - Math.log10(last.get(0)) < Math.log10(1.12)) last.add(n);
+            else groups.add(new ArrayList<>(List.of(n)));
+        }
+        int cluster = 2 * series.size() - 1;                 // "s p e n f"
+        int plotWidth = CHART_WIDTH - PLOT_LEFT - 2;
+        double lo = Math.log10(groups.get(0).getLast());
+        double hi = Math.log10(groups.getLast().getLast());
+        int[] center = new int[groups.size()];
+        for (int g = 0; g < groups.size(); g++) {
+            double at = hi > lo ? (Math.log10(groups.get(g).getLast()) - lo) / (hi - lo) : 0.5;
+            center[g] = PLOT_LEFT + 1 + cluster / 2 + 1 + (int) Math.round(at * (plotWidth - cluster - 2));
+        }
+
+        // y: whole decades around the data, three rows per decade.
+        double min = Double.MAX_VALUE, max = 0;
+        for (Result r : points) {
+            min = Math.min(min, nanos(r));
+            max = Math.max(max, nanos(r));
+        }
+        int bottom = (int) Math.floor(Math.log10(min));
+        int top = Math.max(bottom + 1, (int) Math.ceil(Math.log10(max)));
+        int perDecade = top - bottom <= 5 ? 4 : 3;
+        int height = (top - bottom) * perDecade + 1;
+        char[][] grid = new char[height][CHART_WIDTH];
+        for (char[] line : grid) java.util.Arrays.fill(line, ' ');
+        for (Result r : points) {
+            int row = (int) Math.round((Math.log10(nanos(r)) - bottom) * perDecade);
+            int g = 0;
+            while (!groups.get(g).contains(r.idleFds())) g++;
+            int k = series.indexOf(r.column());
+            grid[row][center[g] - cluster / 2 + 2 * k] = SERIES_LETTERS.charAt(k);
+        }
+
+        StringBuilder out = new StringBuilder();
+        out.append("\nThe medians above, drawn: runOnce cost against N idle fds, log scales\n\n");
+        for (int row = height - 1; row >= 0; row--) {
+            String label = (row % perDecade == 0) ? duration(bottom + row / perDecade) : "";
+            StringBuilder line = new StringBuilder();
+            line.append(" ".repeat(PLOT_LEFT - 2 - label.length())).append(label).append(" |");
+            line.append(new String(grid[row], PLOT_LEFT, CHART_WIDTH - PLOT_LEFT));
+            out.append(line.toString().stripTrailing()).append('\n');
+        }
+        char[] axis = new char[CHART_WIDTH];
+        java.util.Arrays.fill(axis, ' ');
+        java.util.Arrays.fill(axis, PLOT_LEFT - 1, CHART_WIDTH - 1, '-');
+        axis[PLOT_LEFT - 1] = '+';
+        char[] labels = new char[CHART_WIDTH];
+        java.util.Arrays.fill(labels, ' ');
+        for (int g = 0; g < groups.size(); g++) {
+            axis[center[g]] = '+';
+            StringBuilder text = new StringBuilder();
+            for (int n : groups.get(g)) text.append(text.isEmpty() ? "" : "/").append(group(n));
+            int from = Math.max(0, Math.min(CHART_WIDTH - text.length(), center[g] - text.length() / 2));
+            text.getChars(0, text.length(), labels, from);
+        }
+        out.append(new String(axis).stripTrailing()).append('\n');
+        out.append(new String(labels).stripTrailing()).append('\n');
+        String caption = "N idle fds";
+        out.append(" ".repeat(CHART_WIDTH - 1 - caption.length())).append(caption).append('\n');
+        out.append("  s = select   p = poll   e = epoll   n = nio   f = bare epoll_wait (the floor)\n");
+        return out.toString();
+    }
+
+    /** 10^exponent nanoseconds, as a short label: 100 ns, 1 us, 10 ms, 1 s. */
+    private static String duration(int exponent) {
+        String[] units = {"ns", "us", "ms", "s"};
+        int unit = Math.min(3, Math.max(0, Math.floorDiv(exponent, 3)));
+        int rest = exponent - 3 * unit;
+        if (rest < 0) return "1e" + exponent + " ns";
+        long value = (long) Math.pow(10, rest);
+        return String.format(Locale.ROOT, "%,d %s", value, units[unit]);
     }
 
     /** cost(N=big) / cost(N=small) for one backend: at least 20x (O(n)) or at most 2x (O(1)). */

@@ -54,4 +54,53 @@ class BenchReportTest {
                 .contains("3 of 7 targets met")
                 .contains("steady state: no allocation on the hot path");
     }
+
+    @Test
+    void drawsTheCostAgainstNOnLogScalesWithinEightyColumns() {
+        String json = "[" + String.join(",",
+                run("SelectRunOnceBenchmark.runOnce", "\"backend\": \"select\", \"idleFds\": \"10\"", 2_000, ""),
+                run("SelectRunOnceBenchmark.runOnce", "\"backend\": \"select\", \"idleFds\": \"900\"", 150_000, ""),
+                loop("poll", 10, 2_500), loop("poll", 100, 20_000), loop("poll", 1000, 170_000),
+                loop("poll", 10000, 2_800_000),
+                loop("epoll", 10, 550), loop("epoll", 100, 520), loop("epoll", 1000, 580), loop("epoll", 10000, 540),
+                loop("nio", 10, 600), loop("nio", 10000, 610),
+                run("EpollWaitFloorBenchmark.epollWait", "\"idleFds\": \"10000\"", 500, "")) + "]";
+
+        String chart = BenchReport.chart(BenchReport.parse(json));
+        List<String> lines = chart.lines().toList();
+
+        assertThat(lines).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
+        assertThat(chart).contains("s = select", "p = poll", "e = epoll", "n = nio", "f = bare epoll_wait")
+                .contains("900/1,000").contains("10,000").contains("1 ms").contains("100 ns");
+        // One letter per measured point: 2 s, 4 p, 4 e, 2 n, 1 f.
+        assertThat(points(lines, 's')).hasSize(2);
+        assertThat(points(lines, 'p')).hasSize(4);
+        assertThat(points(lines, 'e')).hasSize(4);
+        assertThat(points(lines, 'n')).hasSize(2);
+        assertThat(points(lines, 'f')).hasSize(1);
+        // O(n) climbs: from left to right, each p is drawn higher (on an earlier line) than the one before,
+        // poll at 10,000 more than 8 rows (2 decades at 4 rows each) above poll at 10. O(1) stays flat.
+        List<int[]> polls = points(lines, 'p');
+        for (int i = 1; i < polls.size(); i++) assertThat(polls.get(i)[0]).isLessThan(polls.get(i - 1)[0]);
+        assertThat(polls.get(0)[0] - polls.get(3)[0]).isGreaterThan(8);
+        List<int[]> epolls = points(lines, 'e');
+        assertThat(epolls).extracting(p -> p[0]).containsOnly(epolls.get(0)[0]);
+        // Each series keeps its own sub-column: at N=10,000 e, n and f stand in the order of the legend.
+        String flat = lines.get(epolls.get(0)[0]);
+        assertThat(flat.lastIndexOf('e')).isLessThan(flat.lastIndexOf('n'));
+        assertThat(flat.lastIndexOf('n')).isLessThan(flat.lastIndexOf('f'));
+    }
+
+    /** Where a series letter is drawn, as {line, column}, left to right (the y labels left of '|' skipped). */
+    private static List<int[]> points(List<String> lines, char letter) {
+        List<int[]> found = new java.util.ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            int bar = line.indexOf('|');
+            if (bar < 0) continue;
+            for (int c = bar + 1; c < line.length(); c++) if (line.charAt(c) == letter) found.add(new int[] {i, c});
+        }
+        found.sort(java.util.Comparator.comparingInt(p -> p[1]));
+        return found;
+    }
 }
