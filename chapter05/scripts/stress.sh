@@ -10,7 +10,7 @@
 # Markdown and CSV to results/stress-YYYYMMDD-HHMMSS/ (logs and configs beside).
 #
 # Settings (environment or make variables):
-#   DURATION=6                 seconds measured per row (WARMUP=1 before it)
+#   DURATION=5                 seconds measured per row (WARMUP=2 before it: JIT and caches settle)
 #   SCENARIOS=100,1000,5000,close50
 #                              N = keep-alive HTTP over N connections;
 #                              closeN = N connections, one request each ("Connection: close")
@@ -20,9 +20,8 @@
 #   BACKEND=demo|nginx         what answers: two demo backends (default) or one nginx
 #                              with two server blocks; weights 3 and 2 either way
 #   ROWS=all                   or a subset: direct,select,poll,epoll,epoll-et,kqueue,nio,haproxy,nginx
-#   JAVA_OPTS=...              JVM flags for the balancer (the launcher's default otherwise); e.g. a
-#                              smaller peak RSS, C1 only: JAVA_OPTS="-XX:+UseSerialGC -Xms8m -Xmx64m
-#                              -Xss256k -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=32m -XX:TieredStopAtLevel=1"
+#   JAVA_OPTS=...              JVM flags for the balancer (the launcher's default otherwise, C1 only;
+#                              see high_perf_lb); e.g. C2 too: JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx512m"
 #   STRESS_PORT=28080          the proxy's port; the backends use the next two
 set -uo pipefail
 
@@ -37,8 +36,8 @@ have() { command -v "$1" >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- settings
 
-DURATION=${DURATION:-6}
-WARMUP=${WARMUP:-1}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-2}
 SCENARIOS=${SCENARIOS:-100,1000,5000,close50}
 LOAD=${LOAD:-auto}
 PEERS=${PEERS:-auto}
@@ -523,7 +522,7 @@ cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || sysctl -n 
 os_name=$( (. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME") || sw_vers -productName 2>/dev/null || echo "$os")
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
 [ -z "$cpu_model" ] && cpu_model=$(sysctl -n machdep.cpu.brand_string 2>/dev/null || uname -m)
-lb_jvm=${JAVA_OPTS:-"-XX:+UseSerialGC -Xms16m -Xmx512m (the launcher's default)"}
+lb_jvm=${JAVA_OPTS:-"$(sed -n 's/^HPIO_JVM_FLAGS="\(.*\)"$/\1/p' high_perf_lb) (the launcher's default)"}
 [ -n "${JAVA_OPTS:-}" ] && lb_jvm="$JAVA_OPTS (JAVA_OPTS)"
 
 for p in "$lb_port" "$port_a" "$port_b"; do
