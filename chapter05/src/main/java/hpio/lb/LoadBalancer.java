@@ -113,6 +113,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
                 ? ExerciseClasses.create(ExerciseClasses.constructor(ExerciseClasses.EDGE_TRIGGERED, ReadPolicy.class),
                         ReadPolicy.class)
                 : ReadPolicy.LEVEL_TRIGGERED;
+        edge = readPolicy.registrationFlags();
         writeBufferHigh = ex.writeBufferHighWatermark();
         newWriteBuffer = writeBufferHigh > 0
                 ? ExerciseClasses.constructor(ExerciseClasses.WRITE_BUFFER, OutboundBuffer.class, int.class, int.class)
@@ -128,14 +129,14 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
                 : null;
 
         loop = EventLoops.open(config.eventBackend(), 1024);
+        int opened = -1;
         try {
             sockets = loop.sockets();
             int poolSize = config.maxConnections() > 0 ? config.maxConnections() : defaultPoolSize(files);
             pool = new ConnectionPool(poolSize, this);
             InetSocketAddress local = new InetSocketAddress(config.bindAddress(), config.port());
-            listenFd = sockets.listen(local, 4096);
+            listenFd = opened = sockets.listen(local, 4096);
             port = sockets.localPort(listenFd);
-            edge = readPolicy.registrationFlags();
             if (edge != 0 && !loop.backendName().equals("epoll") && !loop.backendName().equals("kqueue")) {
                 throw new IllegalArgumentException("--edge-triggered needs the epoll or kqueue backend, not "
                         + loop.backendName());
@@ -158,6 +159,10 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
                         + ExerciseClasses.source() + "/)");
             }
         } catch (IOException | RuntimeException e) {
+            if (opened >= 0) {
+                if (loop.isRegistered(opened)) loop.remove(opened);
+                loop.sockets().close(opened);          // a failed start must not keep the port
+            }
             loop.close();
             throw e;
         }

@@ -58,16 +58,12 @@ import org.junit.jupiter.api.Test;
  *       list of statements, compiled as the body of
  *       {@code void run() throws Exception} in a class that has the imports below.</li>
  *   <li><b>make targets.</b> Every {@code make TARGET} in a code span, or at the start
- *       of a line in a fence, is a target of the Makefile ({@code stress} and
- *       {@code footprint} are allowed while they are being added).</li>
+ *       of a line in a fence, is a target of the Makefile.</li>
  *   <li><b>Diagrams.</b> A fence with no language in docs/ is a diagram: ASCII
  *       only, at most 80 columns.</li>
  * </ol>
  */
 class DocsAreTrueTest {
-    /** Targets other sessions are adding to the Makefile; remove from here once they exist. */
-    static final Set<String> PENDING_MAKE_TARGETS = Set.of("stress", "footprint");
-
     /** Names of other projects' classes that the docs mention in code spans, with where they are from. */
     static final Map<String, String> FOREIGN_NAMES = Map.of(
             "WriteBufferWaterMark", "Netty (io.netty.channel)",
@@ -392,7 +388,7 @@ class DocsAreTrueTest {
 
     private static void checkTarget(MarkdownDoc doc, int line, String target, Set<String> targets,
                                     List<String> problems) {
-        if (targets.contains(target) || PENDING_MAKE_TARGETS.contains(target)) return;
+        if (targets.contains(target)) return;
         problems.add(where(doc, line) + "'make " + target + "': the Makefile has no target " + target
                 + " (it has " + String.join(", ", targets) + ")");
     }
