@@ -481,6 +481,12 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
             }
         } catch (IOException e) {
             release(c);       // ECONNRESET, EPIPE, ...: close both and free everything
+        } catch (OutOfMemoryError e) {
+            // Off-heap buffers are budgeted (-XX:MaxDirectMemorySize): when a short
+            // write's leftover finds none left, this connection goes, not the balancer.
+            rateLimited.log(RateLimitedLog.MEMORY, "high_perf_lb: out of buffer memory (" + e.getMessage()
+                    + "); closing connections that cannot be buffered");
+            release(c);
         }
     }
     // snippet-end on-connection-event
@@ -672,10 +678,10 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
 
     /** Logs a message of one kind at most once a second, so a flood of refusals cannot flood the log. */
     private static final class RateLimitedLog {
-        static final int ACCEPT = 0, POOL = 1, NO_UPSTREAM = 2, REGISTER = 3, CONNECT = 4, CLOSE = 5;
+        static final int ACCEPT = 0, POOL = 1, NO_UPSTREAM = 2, REGISTER = 3, CONNECT = 4, CLOSE = 5, MEMORY = 6;
         private final PrintStream out;
-        private final long[] lastNanos = new long[6];
-        private final boolean[] ever = new boolean[6];
+        private final long[] lastNanos = new long[7];
+        private final boolean[] ever = new boolean[7];
 
         RateLimitedLog(PrintStream out) { this.out = out; }
 

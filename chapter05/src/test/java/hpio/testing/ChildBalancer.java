@@ -20,10 +20,16 @@ public final class ChildBalancer implements AutoCloseable {
     public final List<String> output = new CopyOnWriteArrayList<>();
 
     public ChildBalancer(String... args) throws IOException {
+        this(List.of(), args);
+    }
+
+    /** With extra JVM options for the child (e.g. a small off-heap budget). */
+    public ChildBalancer(List<String> jvmOptions, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-XX:+UseSerialGC");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(HighPerfLb.class.getName());

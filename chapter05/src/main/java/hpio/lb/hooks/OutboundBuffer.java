@@ -30,6 +30,6 @@ public interface OutboundBuffer {
     /** Reading from the source may resume: {@link #size()} is at or below the low watermark. */
     boolean atOrBelowLowWatermark();
 
-    /** Drops everything held (the connection is closing). */
+    /** Forgets everything held (the connection is closing); the buffer is reused by the slot's next connection. */
     void clear();
 }

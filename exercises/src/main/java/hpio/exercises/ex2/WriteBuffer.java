@@ -21,7 +21,7 @@ public final class WriteBuffer implements OutboundBuffer {
 
     private final int highWatermark;
     private final int lowWatermark;
-    private IoBuffer ring;        // make it on first use (IoBuffer.allocate), drop it in clear()
+    private IoBuffer ring;        // make it on first use (IoBuffer.allocate); keep it for the slot's next connection
     private int head;             // index of the oldest byte
     private int size;
 
@@ -65,7 +65,7 @@ public final class WriteBuffer implements OutboundBuffer {
 
     @Override
     public void clear() {
-        // TODO(ex2): forget every byte and drop the ring (a closed connection must not keep memory).
+        // TODO(ex2): forget every byte (head and size back to 0); keep the ring for the next connection.
         throw new UnsupportedOperationException("TODO(ex2): WriteBuffer.clear");
     }
 }

@@ -21,7 +21,7 @@ public final class WriteBuffer implements OutboundBuffer {
 
     private final int highWatermark;
     private final int lowWatermark;
-    private IoBuffer ring;        // made on first use, dropped by clear()
+    private IoBuffer ring;        // made on first use; kept for the slot's next connection
     private int head;             // index of the oldest byte
     private int size;
 
@@ -81,7 +81,8 @@ public final class WriteBuffer implements OutboundBuffer {
 
     @Override
     public void clear() {
-        ring = null;              // free the memory of a closed connection
+        // Keep the ring: this buffer belongs to a pooled connection slot, and native
+        // memory dropped to the GC would only come back when a collection runs.
         head = size = 0;
     }
 }
