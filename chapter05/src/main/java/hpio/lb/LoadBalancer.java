@@ -473,7 +473,6 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
             if ((events & WRITE) != 0 && out.hasOutput()) flush(out);
             // HUP: the peer sent FIN; the data before it is still to be read, then EOF.
             if ((events & (READ | HUP)) != 0 && in.wantsRead()) readPolicy.onReadable(in);
-            if (c.state == Connection.FREE) return;             // released inside (cannot happen today)
             if (c.toBackend.done && c.toClient.done) {
                 release(c);
             } else {
