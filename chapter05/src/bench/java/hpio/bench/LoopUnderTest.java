@@ -3,6 +3,7 @@ package hpio.bench;
 import hpio.loop.EventLoop;
 import hpio.loop.EventLoops;
 import hpio.loop.Events;
+import hpio.transport.Transport;
 import java.io.IOException;
 
 /**
@@ -28,10 +29,11 @@ final class LoopUnderTest implements AutoCloseable {
     long handled;
 
     LoopUnderTest(String backend, int idleFds) throws IOException {
-        EventLoop opened = EventLoops.open(backend, BATCH);
+        Transport transport = Transport.open(backend, BATCH);
+        EventLoop opened = transport.loop();
         ReadyAmongIdle made = null;
         try {
-            made = new ReadyAmongIdle(opened.sockets(), idleFds);
+            made = new ReadyAmongIdle(transport.sockets(), idleFds);
             for (int fd : made.idleFds()) {
                 opened.add(fd, Events.READ, (fd1, events) -> {
                     throw new IllegalStateException("idle fd " + fd1 + " reported " + Events.toString(events));
@@ -59,7 +61,10 @@ final class LoopUnderTest implements AutoCloseable {
     /** One wait plus dispatch; exactly one handler call, or this throws. */
     int runOnce() throws IOException {
         int n = loop.runOnce(WAIT_MS);
-        if (n != 1) throw new IllegalStateException(loop.backendName() + ": runOnce dispatched " + n + ", expected 1");
+        if (n != 1 || loop.failures() != 0) {
+            throw new IllegalStateException(loop.backendName() + ": runOnce dispatched " + n + " with "
+                    + loop.failures() + " failures, expected 1 and none");
+        }
         return n;
     }
 

@@ -5,6 +5,7 @@ import hpio.loop.EventLoops;
 import hpio.loop.IoHandler;
 import hpio.net.PeerAddress;
 import hpio.net.Sockets;
+import hpio.transport.Transport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -168,8 +169,9 @@ public final class Footprint {
      */
     static double measureLoopPerConnection(String backend, List<String[]> breakdown) throws IOException {
         IoHandler handler = (fd, events) -> { };
-        try (EventLoop loop = EventLoops.open(backend, 1024)) {
-            Sockets sockets = loop.sockets();
+        try (Transport transport = Transport.open(backend, 1024)) {
+            EventLoop loop = transport.loop();
+            Sockets sockets = transport.sockets();
             int listener = sockets.listen(new InetSocketAddress("127.0.0.1", 0), PAIRS + 16);
             int port = sockets.localPort(listener);
             GraphLayout beforeLayout = GraphLayout.parseInstance(loop, handler);

@@ -4,10 +4,10 @@ import static hpio.loop.Events.READ;
 import static hpio.loop.Events.WRITE;
 
 import hpio.loop.EventLoop;
-import hpio.loop.EventLoops;
 import hpio.net.IoBuffer;
 import hpio.net.PeerAddress;
 import hpio.net.Sockets;
+import hpio.transport.Transport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -49,8 +49,9 @@ public final class DemoBackend implements AutoCloseable {
     }
 
     public DemoBackend(String host, int port, String name, String eventBackend) throws IOException {
-        loop = EventLoops.open(eventBackend, 512);
-        sockets = loop.sockets();
+        Transport transport = Transport.open(eventBackend, 512);
+        loop = transport.loop();
+        sockets = transport.sockets();
         listenFd = sockets.listen(new InetSocketAddress(host, port), 4096);
         this.port = sockets.localPort(listenFd);
         String body = "Hello from demo backend " + name + " on port " + this.port + "\n";

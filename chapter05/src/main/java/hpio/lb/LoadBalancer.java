@@ -128,10 +128,11 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
                         TimeUnit.SECONDS.toNanos(ex.drainTimeoutSeconds()))
                 : null;
 
-        loop = EventLoops.open(config.eventBackend(), 1024);
+        hpio.transport.Transport transport = hpio.transport.Transport.open(config.eventBackend(), 1024);
+        loop = transport.loop();
+        sockets = transport.sockets();
         int opened = -1;
         try {
-            sockets = loop.sockets();
             int poolSize = config.maxConnections() > 0 ? config.maxConnections() : defaultPoolSize(files);
             pool = new ConnectionPool(poolSize, this);
             InetSocketAddress local = new InetSocketAddress(config.bindAddress(), config.port());
@@ -161,7 +162,7 @@ public final class LoadBalancer implements AutoCloseable, Acceptor {
         } catch (IOException | RuntimeException e) {
             if (opened >= 0) {
                 if (loop.isRegistered(opened)) loop.remove(opened);
-                loop.sockets().close(opened);          // a failed start must not keep the port
+                sockets.close(opened);          // a failed start must not keep the port
             }
             loop.close();
             throw e;

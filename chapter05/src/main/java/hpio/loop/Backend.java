@@ -20,6 +20,9 @@ public interface Backend extends AutoCloseable {
     /** Whether {@link Events#EDGE} can be honoured. */
     boolean supportsEdgeTriggered();
 
+    /** The highest fd it can watch (select: FD_SETSIZE - 1). */
+    default int maxFd() { return Integer.MAX_VALUE; }
+
     void add(int fd, int interest) throws IOException;
 
     void modify(int fd, int oldInterest, int newInterest) throws IOException;
@@ -35,6 +38,14 @@ public interface Backend extends AutoCloseable {
      *         interrupted the wait (EINTR)
      */
     int poll(int timeoutMillis, FiredEvents fired) throws IOException;
+
+    /**
+     * Makes a blocked {@link #poll} return (with 0 events if nothing else is
+     * ready), or the next one return at once. The only method called from other
+     * threads. The backend owns whatever this takes (an eventfd, a pipe, an
+     * EVFILT_USER event, nio's own wake-up) and never reports it as an event.
+     */
+    void wakeup();
 
     @Override
     void close() throws IOException;

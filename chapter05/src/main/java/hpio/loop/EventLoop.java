@@ -1,31 +1,44 @@
 package hpio.loop;
 
-import hpio.net.Sockets;
-import hpio.net.Waker;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The event loop: the Java form of the chapter's {@code event_loop.h}. It keeps
- * the handler table and dispatches; a {@link Backend} only talks to the kernel.
+ * The event loop: the Java form of the chapter's {@code event_loop.h}, with
+ * timers beside the file events as in Redis's {@code ae.c}. It keeps the handler
+ * table, the timers and the wake-up, and dispatches; a {@link Backend} only talks
+ * to the kernel.
  *
  * <pre>
- *   EventLoop loop = EventLoops.open("auto", 256);
+ *   EventLoop loop = EventLoops.open("epoll", 256, null);
  *   loop.add(fd, Events.READ, (fd, events) -&gt; ...);
- *   while (running) loop.runOnce(1000);
+ *   loop.schedule(new Timer(this::tick), 1, TimeUnit.SECONDS);
+ *   while (running) loop.runOnce(-1);
  * </pre>
+ *
+ * <p>One turn ({@link #runOnce}): wait in the kernel no longer than the earliest
+ * timer, call the handlers of the fds that are ready, then run the timers that are
+ * due.
+ *
+ * <p><b>A failing handler costs its fd, never the loop.</b> When a handler or a
+ * timer throws an {@link IOException} or a {@link RuntimeException}, the loop
+ * prints one line about it (at most one a second, counting the rest), calls the
+ * handler's {@link IoHandler#onFailure}, and, if the fd is still registered after
+ * that, removes it, so that a broken socket cannot make every wait return at once.
+ * Then it goes on with the rest of the batch. Errors ({@code OutOfMemoryError},
+ * {@code AssertionError}) are not caught.
  *
  * <p>Single-threaded: every method except {@link #wakeup()} must be called from
  * the thread that runs the loop. The loop never closes the fds registered with it.
  */
 public final class EventLoop implements AutoCloseable {
     private final Backend backend;
-    private final Sockets sockets;
-    private final Waker waker;
-    private final int wakerFd;
     private final FiredEvents fired;
     private final int[] firedGeneration;
+    private final TimerQueue timers = new TimerQueue();
 
     // snippet-start stale-guard
     // Indexed by fd. generation[fd] changes on every add and remove, so an event
@@ -37,39 +50,45 @@ public final class EventLoop implements AutoCloseable {
     // snippet-end stale-guard
     private int registered;
     private long waits;
+    private long failures;
     private volatile boolean closed;
+
+    private PrintStream failureLog = System.err;
+    private long lastFailureReport;
+    private long unreportedFailures;
+    private boolean everReported;
 
     /**
      * @param batchSize the most events one {@link #runOnce} handles (the C API's max_events)
      */
-    public EventLoop(Backend backend, Sockets sockets, int batchSize) throws IOException {
+    public EventLoop(Backend backend, int batchSize) {
         this.backend = Objects.requireNonNull(backend, "backend");
-        this.sockets = Objects.requireNonNull(sockets, "sockets");
         this.fired = new FiredEvents(batchSize);
         this.firedGeneration = new int[batchSize];
-        this.waker = sockets.openWaker();
-        this.wakerFd = waker.fd();
-        try {
-            backend.add(wakerFd, Events.READ);
-        } catch (IOException | RuntimeException e) {
-            waker.close();
-            throw e;
-        }
     }
 
     /** "select", "poll", "epoll", "kqueue" or "nio". */
     public String backendName() { return backend.name(); }
 
-    /** The socket layer that matches this loop's backend (raw fds, or nio handles). */
-    public Sockets sockets() { return sockets; }
+    /** Whether {@link Events#EDGE} can be registered (epoll, kqueue). */
+    public boolean supportsEdgeTriggered() { return backend.supportsEdgeTriggered(); }
+
+    /** The highest fd this loop can watch: FD_SETSIZE - 1 for select, no limit of its own for the others. */
+    public int maxFd() { return backend.maxFd(); }
 
     public int batchSize() { return fired.capacity(); }
 
-    /** How many fds are registered (the loop's own wake-up fd not counted). */
+    /** How many fds are registered. */
     public int registeredCount() { return registered; }
 
     /** How many times the loop has waited in the kernel: a count of wake-ups, for comparing modes. */
     public long waits() { return waits; }
+
+    /** How many handler or timer calls have thrown (each cost its fd, not the loop). */
+    public long failures() { return failures; }
+
+    /** Where the one-line reports of failing handlers go (System.err unless set). */
+    public void setFailureLog(PrintStream log) { this.failureLog = Objects.requireNonNull(log, "log"); }
 
     public boolean isRegistered(int fd) {
         return fd >= 0 && fd < handlers.length && handlers[fd] != null;
@@ -90,19 +109,19 @@ public final class EventLoop implements AutoCloseable {
         Objects.requireNonNull(handler, "handler");
         checkInterest(events);
         if (fd < 0) throw new IllegalArgumentException("negative fd " + fd);
-        if (isRegistered(fd) || fd == wakerFd) {
+        if (isRegistered(fd)) {
             throw new IllegalStateException(
                     "fd " + fd + " is already registered with this " + backend.name() + " loop; use modify()");
         }
         if (fd >= handlers.length) grow(fd);
-        backend.add(fd, events);
+        backend.add(fd, events);           // if this throws, nothing was recorded: the fd stays unregistered
         handlers[fd] = handler;
         interest[fd] = events;
         generation[fd]++;
         registered++;
     }
 
-    /** Replaces the interest of a registered fd. */
+    /** Replaces the interest of a registered fd. If the kernel refuses, the old interest stays in force. */
     public void modify(int fd, int events) throws IOException {
         ensureOpen();
         checkInterest(events);
@@ -123,29 +142,53 @@ public final class EventLoop implements AutoCloseable {
         backend.remove(fd, old);   // if this throws (say EBADF), our table is already consistent
     }
 
+    // ---------------------------------------------------------------- timers
+
+    /** The loop's clock: System.nanoTime(), the scale of every deadline. */
+    public long nanoTime() { return System.nanoTime(); }
+
     /**
-     * Waits for events and calls their handlers.
+     * Arms {@code timer} to run {@code delay} from now, on this loop's thread. A
+     * timer already armed is moved to the new deadline (re-armed): it runs once,
+     * not twice. Allocates nothing.
+     */
+    public void schedule(Timer timer, long delay, TimeUnit unit) {
+        ensureOpen();
+        long nanos = Math.max(0, unit.toNanos(delay));
+        timers.schedule(timer, System.nanoTime() + nanos);
+    }
+
+    /** Disarms {@code timer}; a no-op if it is not armed (or has already run). */
+    public void cancel(Timer timer) {
+        timers.cancel(timer);
+    }
+
+    /** How many timers are armed. */
+    public int scheduledTimers() { return timers.size(); }
+
+    // ---------------------------------------------------------------- one turn
+
+    /**
+     * Waits for events (no longer than the earliest timer), calls the handlers of
+     * the ready fds, then runs the timers that are due.
      *
-     * @param timeoutMillis how long to wait when nothing is ready: -1 without limit, 0 not at all
-     * @return how many handler calls were made; 0 after a timeout, a {@link #wakeup()} or a signal
+     * @param timeoutMillis how long to wait when nothing is ready and no timer is
+     *                      due sooner: -1 without limit, 0 not at all
+     * @return how many handler and timer calls were made; 0 after a timeout with
+     *         no timer due, a {@link #wakeup()} or a signal
      */
     // snippet-start runonce
     public int runOnce(long timeoutMillis) throws IOException {
         ensureOpen();
-        int timeout = timeoutMillis < 0 ? -1 : (int) Math.min(timeoutMillis, Integer.MAX_VALUE);
-        int n = backend.poll(timeout, fired);
+        int n = backend.poll(waitMillis(timeoutMillis), fired);
         waits++;
         for (int i = 0; i < n; i++) {
             int fd = fired.fd(i);
             firedGeneration[i] = fd < generation.length ? generation[fd] : 0;
         }
-        int dispatched = 0;
+        int calls = 0;
         for (int i = 0; i < n && !closed; i++) {
             int fd = fired.fd(i);
-            if (fd == wakerFd) {
-                waker.drain();
-                continue;
-            }
             if (fd >= handlers.length) continue;
             IoHandler handler = handlers[fd];
             // Removed, or removed and re-added, by a handler earlier in this batch.
@@ -153,30 +196,110 @@ public final class EventLoop implements AutoCloseable {
             // A handler earlier in the batch may have narrowed the interest (Redis does the same).
             int events = fired.events(i) & (interest[fd] | Events.ERROR | Events.HUP);
             if (events == 0) continue;
-            handler.onEvent(fd, events);
-            dispatched++;
+            try {
+                handler.onEvent(fd, events);
+            } catch (IOException | RuntimeException e) {
+                handlerFailed(fd, handler, e);
+            }
+            calls++;
         }
-        return dispatched;
+        if (!closed) calls += runDueTimers();
+        return calls;
     }
     // snippet-end runonce
 
+    /** The caller's timeout, cut to the earliest timer, rounded up to whole ms so a timer never wakes us early. */
+    private int waitMillis(long timeoutMillis) {
+        Timer first = timers.peek();
+        if (first == null) return timeoutMillis < 0 ? -1 : (int) Math.min(timeoutMillis, Integer.MAX_VALUE);
+        long untilTimer = Math.max(0, first.deadlineNanos - System.nanoTime());
+        long millis = TimeUnit.NANOSECONDS.toMillis(untilTimer + 999_999);
+        if (timeoutMillis >= 0) millis = Math.min(millis, timeoutMillis);
+        return (int) Math.min(millis, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Runs every timer due now. A timer that re-arms itself for "now" waits for the
+     * next turn: only as many timers run as were armed when the pass began, so a
+     * pass always ends and the fds get their turn.
+     */
+    private int runDueTimers() {
+        long now = System.nanoTime();
+        int budget = timers.size();
+        int ran = 0;
+        Timer t;
+        while (ran < budget && !closed && (t = timers.pollDue(now)) != null) {
+            ran++;
+            try {
+                t.task.run();
+            } catch (RuntimeException e) {
+                failures++;
+                if (reportDue()) report("a timer threw " + describe(e));
+            }
+        }
+        return ran;
+    }
+
+    private void handlerFailed(int fd, IoHandler handler, Exception e) {
+        failures++;
+        if (reportDue()) {
+            report("the handler of fd " + fd + " threw " + describe(e) + "; that fd is dropped, the loop goes on");
+        }
+        try {
+            handler.onFailure(fd, e);
+        } catch (IOException | RuntimeException again) {
+            failures++;
+            if (reportDue()) report("the onFailure of fd " + fd + " threw " + describe(again));
+        }
+        // Still watched after its owner was told: take it out ourselves, or a
+        // level-triggered fd that keeps failing would make every wait return at once.
+        if (!closed && isRegistered(fd) && handlers[fd] == handler) {
+            try {
+                remove(fd);
+            } catch (IOException ignored) {
+                // The table is consistent already; the kernel side goes when the owner closes the fd.
+            }
+        }
+    }
+
+    private static String describe(Exception e) {
+        return e.getClass().getSimpleName() + (e.getMessage() != null ? " (" + e.getMessage() + ")" : "");
+    }
+
+    /**
+     * One line a second at most, so a flood of failures cannot flood the log; asked
+     * before the line is built, so a refused one costs no allocation.
+     */
+    private boolean reportDue() {
+        long now = System.nanoTime();
+        if (everReported && now - lastFailureReport < TimeUnit.SECONDS.toNanos(1)) {
+            unreportedFailures++;
+            return false;
+        }
+        everReported = true;
+        lastFailureReport = now;
+        return true;
+    }
+
+    private void report(String what) {
+        String more = unreportedFailures > 0 ? " (" + unreportedFailures + " more since the last report)" : "";
+        unreportedFailures = 0;
+        failureLog.println("event loop (" + backend.name() + "): " + what + more);
+    }
+
     /** Ends a blocked {@link #runOnce} early, or makes the next one return at once. Any thread. */
     public void wakeup() {
-        if (!closed) waker.wake();
+        if (!closed) backend.wakeup();
     }
 
     public boolean isClosed() { return closed; }
 
-    /** Closes the kernel object and the wake-up fd. The registered fds stay open: they are the caller's. */
+    /** Closes the kernel object and the wake-up. The registered fds stay open: they are the caller's. */
     @Override
     public void close() throws IOException {
         if (closed) return;
         closed = true;
-        try {
-            backend.close();
-        } finally {
-            waker.close();
-        }
+        backend.close();
     }
 
     private void ensureOpen() {

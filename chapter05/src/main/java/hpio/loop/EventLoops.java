@@ -6,11 +6,10 @@ import hpio.loop.backends.NioBackend;
 import hpio.loop.backends.PollBackend;
 import hpio.loop.backends.SelectBackend;
 import hpio.nativeio.Platform;
-import hpio.net.NativeSockets;
-import hpio.net.NioSockets;
-import hpio.net.Sockets;
 import java.io.IOException;
+import java.nio.channels.SelectableChannel;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /** Picks and opens a backend: by name, or "auto" for the best this OS has. */
 public final class EventLoops {
@@ -57,30 +56,44 @@ public final class EventLoops {
     }
 
     /**
-     * Opens a loop on the named backend with its matching socket layer.
+     * The backend {@code name} stands for here: itself, or for "auto" the best this OS has.
      *
-     * @param name      "auto", "select", "poll", "epoll", "kqueue" or "nio"
-     * @param batchSize most events handled per {@link EventLoop#runOnce}
      * @throws IllegalArgumentException for an unknown name or one this OS lacks
      */
-    public static EventLoop open(String name, int batchSize) throws IOException {
+    public static String resolve(String name) {
         String reason = unavailableReason(name);
         if (reason != null) throw new IllegalArgumentException(reason);
-        String chosen = name.equals("auto") ? autoName() : name;
+        return name.equals("auto") ? autoName() : name;
+    }
+
+    /**
+     * Opens a loop on the named backend. (A loop with its matching socket layer,
+     * raw fds or nio channels, comes from {@code hpio.transport.Transport.open}.)
+     *
+     * @param name        "auto", "select", "poll", "epoll", "kqueue" or "nio"
+     * @param batchSize   most events handled per {@link EventLoop#runOnce}
+     * @param nioChannels for "nio" only: the channel behind each handle the loop is given
+     * @throws IllegalArgumentException for an unknown name or one this OS lacks
+     */
+    public static EventLoop open(String name, int batchSize, IntFunction<SelectableChannel> nioChannels)
+            throws IOException {
+        String chosen = resolve(name);
+        if (chosen.equals("nio") && nioChannels == null) {
+            throw new IllegalArgumentException("the nio backend needs the channel lookup of its socket layer");
+        }
         // snippet-start open-backend
-        Sockets sockets = chosen.equals("nio") ? new NioSockets() : new NativeSockets();
         Backend backend = switch (chosen) {
             case "select" -> new SelectBackend();
             case "poll" -> new PollBackend();
             case "epoll" -> new EpollBackend(batchSize);
             case "kqueue" -> new KqueueBackend(batchSize);
-            case "nio" -> new NioBackend((NioSockets) sockets);
+            case "nio" -> new NioBackend(nioChannels);
             default -> throw new AssertionError(chosen);
         };
         // snippet-end open-backend
         try {
-            return new EventLoop(backend, sockets, batchSize);
-        } catch (IOException | RuntimeException e) {
+            return new EventLoop(backend, batchSize);
+        } catch (RuntimeException e) {
             backend.close();
             throw e;
         }

@@ -15,5 +15,12 @@ public interface IoHandler {
      *               {@link Events#ERROR}, {@link Events#HUP} (any combination)
      */
     void onEvent(int fd, int events) throws IOException;
+
+    /**
+     * {@link #onEvent} threw {@code cause}: clean up (close the connection this fd
+     * belongs to). After this returns, the loop removes {@code fd} if it is still
+     * registered; closing it stays the owner's job. The default does nothing more.
+     */
+    default void onFailure(int fd, Exception cause) throws IOException {}
 }
 // snippet-end iohandler

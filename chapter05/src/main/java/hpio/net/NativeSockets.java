@@ -1,10 +1,8 @@
 package hpio.net;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import hpio.nativeio.Errno;
-import hpio.nativeio.LinuxEpoll;
 import hpio.nativeio.NativeIOException;
 import hpio.nativeio.Platform;
 import hpio.nativeio.Posix;
@@ -14,7 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The socket layer for the four FFM backends: libc on raw fds, buffers off-heap.
@@ -211,115 +208,4 @@ public final class NativeSockets implements Sockets {
         if (Posix.close(cs, fd) < 0 && Posix.errno(cs) != Errno.EINTR) throw failure("close", fd);
     }
     // snippet-end close-no-retry
-
-    @Override
-    public Waker openWaker() throws IOException {
-        return LINUX ? new EventFdWaker() : new PipeWaker();
-    }
-
-    /** Linux: an eventfd, one descriptor holding a counter. */
-    private static final class EventFdWaker implements Waker {
-        private final MemorySegment cs;          // its own: wake() runs on other threads
-        private final MemorySegment value;
-        private final AtomicBoolean pending = new AtomicBoolean();
-        private final int fd;
-
-        EventFdWaker() throws IOException {
-            Arena arena = Arena.ofAuto();
-            cs = Posix.newCallState(arena);
-            value = arena.allocate(JAVA_LONG);
-            fd = LinuxEpoll.eventfd(cs, 0, LinuxEpoll.EFD_NONBLOCK | LinuxEpoll.EFD_CLOEXEC);
-            if (fd < 0) throw new NativeIOException("eventfd(EFD_NONBLOCK)", Posix.errno(cs));
-        }
-
-        @Override public int fd() { return fd; }
-
-        private boolean closed;                  // guarded by this: never write to a closed (reused) fd
-
-        @Override
-        public void wake() {
-            if (!pending.compareAndSet(false, true)) return;      // one is on its way already
-            synchronized (this) {
-                if (closed) return;
-                value.set(JAVA_LONG, 0, 1L);
-                // Can only fail if the counter would overflow: it is drained long before.
-                Posix.write(cs, fd, value.address(), 8);
-            }
-        }
-
-        @Override
-        public void drain() throws IOException {
-            // Re-arm before reading: a wake() racing with us then writes again, and
-            // the next wait returns at once instead of missing it.
-            pending.set(false);
-            synchronized (this) {
-                if (Posix.read(cs, fd, value.address(), 8) < 0 && Posix.errno(cs) != Errno.EAGAIN) {
-                    throw new NativeIOException("read(eventfd=" + fd + ")", Posix.errno(cs));
-                }
-            }
-        }
-
-        @Override
-        public synchronized void close() throws IOException {
-            if (closed) return;
-            closed = true;
-            if (Posix.close(cs, fd) < 0) throw new NativeIOException("close(eventfd=" + fd + ")", Posix.errno(cs));
-        }
-    }
-
-    /** macOS and FreeBSD: a non-blocking pipe; the loop watches the read end. */
-    private static final class PipeWaker implements Waker {
-        private final MemorySegment cs;
-        private final MemorySegment scratch;
-        private final AtomicBoolean pending = new AtomicBoolean();
-        private final int readFd;
-        private final int writeFd;
-
-        PipeWaker() throws IOException {
-            Arena arena = Arena.ofAuto();
-            cs = Posix.newCallState(arena);
-            scratch = arena.allocate(64);
-            if (Posix.pipe(cs, scratch) < 0) throw new NativeIOException("pipe()", Posix.errno(cs));
-            readFd = scratch.get(JAVA_INT, 0);
-            writeFd = scratch.get(JAVA_INT, 4);
-            for (int fd : new int[] {readFd, writeFd}) {
-                int flags = Posix.fcntl(cs, fd, Posix.F_GETFL, 0);
-                if (flags < 0 || Posix.fcntl(cs, fd, Posix.F_SETFL, flags | Posix.O_NONBLOCK) < 0) {
-                    throw new NativeIOException("fcntl(pipe fd=" + fd + ", O_NONBLOCK)", Posix.errno(cs));
-                }
-            }
-        }
-
-        @Override public int fd() { return readFd; }
-
-        private boolean closed;                  // guarded by this
-
-        @Override
-        public void wake() {
-            if (!pending.compareAndSet(false, true)) return;
-            synchronized (this) {
-                if (closed) return;
-                scratch.set(JAVA_LONG, 0, 1L);
-                Posix.write(cs, writeFd, scratch.address(), 1);   // a full pipe is awake already
-            }
-        }
-
-        @Override
-        public void drain() throws IOException {
-            pending.set(false);
-            synchronized (this) {
-                while (Posix.read(cs, readFd, scratch.address(), 64) > 0) { /* empty it */ }
-            }
-        }
-
-        @Override
-        public synchronized void close() throws IOException {
-            if (closed) return;
-            closed = true;
-            boolean readClosed = Posix.close(cs, readFd) == 0;
-            int errno = Posix.errno(cs);
-            if (Posix.close(cs, writeFd) < 0) throw new NativeIOException("close(pipe fd=" + writeFd + ")", Posix.errno(cs));
-            if (!readClosed) throw new NativeIOException("close(pipe fd=" + readFd + ")", errno);
-        }
-    }
 }

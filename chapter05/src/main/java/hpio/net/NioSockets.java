@@ -5,12 +5,10 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.NetworkChannel;
-import java.nio.channels.Pipe;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The socket layer for the nio backend: the same operations over
@@ -143,63 +141,5 @@ public final class NioSockets implements Sockets {
         SelectableChannel ch = require(fd);
         release(fd);
         ch.close();
-    }
-
-    @Override
-    public Waker openWaker() throws IOException {
-        return new PipeWaker();
-    }
-
-    /**
-     * A {@link Pipe} whose source is registered like any socket. (nio's own
-     * {@code Selector.wakeup()} would do too; a pipe keeps the loop's wake-up path
-     * the same for every backend.)
-     */
-    private final class PipeWaker implements Waker {
-        private final Pipe pipe = Pipe.open();
-        private final ByteBuffer one = ByteBuffer.allocateDirect(1);
-        private final ByteBuffer sink = ByteBuffer.allocateDirect(64);
-        private final AtomicBoolean pending = new AtomicBoolean();
-        private final int handle;
-
-        PipeWaker() throws IOException {
-            pipe.sink().configureBlocking(false);
-            handle = register(pipe.source());
-        }
-
-        @Override public int fd() { return handle; }
-
-        private boolean closed;                  // guarded by this
-
-        @Override
-        public void wake() {
-            if (!pending.compareAndSet(false, true)) return;
-            synchronized (this) {
-                if (closed) return;
-                one.clear();
-                try {
-                    pipe.sink().write(one);
-                } catch (IOException e) {
-                    throw new IllegalStateException("wake-up pipe failed: " + e.getMessage(), e);
-                }
-            }
-        }
-
-        @Override
-        public void drain() throws IOException {
-            pending.set(false);
-            synchronized (this) {
-                do { sink.clear(); } while (pipe.source().read(sink) > 0);
-            }
-        }
-
-        @Override
-        public synchronized void close() throws IOException {
-            if (closed) return;
-            closed = true;
-            release(handle);
-            pipe.source().close();
-            pipe.sink().close();
-        }
     }
 }

@@ -56,9 +56,6 @@ public interface Sockets {
 
     void close(int fd) throws IOException;
 
-    /** A waker for the loop that owns this layer. */
-    Waker openWaker() throws IOException;
-
     /** Human-readable kind, "libc via FFM" or "java.nio channels". */
     String kind();
 }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import hpio.net.IoBuffer;
 import hpio.net.OpenFiles;
 import hpio.net.Sockets;
+import hpio.transport.Transport;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -54,8 +55,9 @@ abstract class EventLoopContract {
             System.out.println(getClass().getSimpleName() + " skipped: " + unavailable);
         }
         org.junit.jupiter.api.Assumptions.assumeTrue(unavailable == null, unavailable);
-        loop = EventLoops.open(backend(), 64);
-        sockets = loop.sockets();
+        Transport transport = Transport.open(backend(), 64);
+        loop = transport.loop();
+        sockets = transport.sockets();
     }
 
     @AfterEach

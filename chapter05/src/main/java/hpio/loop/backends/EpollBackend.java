@@ -27,6 +27,7 @@ public final class EpollBackend implements Backend {
     private final MemorySegment ready;
     private final int capacity;
     private final int epfd;
+    private final FdWaker waker;
 
     public EpollBackend(int batchSize) throws IOException {
         capacity = batchSize;
@@ -39,6 +40,17 @@ public final class EpollBackend implements Backend {
             throw new NativeIOException("epoll_create1(EPOLL_CLOEXEC)", errno);
         }
         // snippet-end epoll-create
+        FdWaker w = null;
+        try {
+            w = new FdWaker();
+            ctl(LinuxEpoll.EPOLL_CTL_ADD, w.fd(), Events.READ);
+        } catch (IOException | RuntimeException e) {
+            if (w != null) w.close();
+            Posix.close(cs, epfd);
+            arena.close();
+            throw e;
+        }
+        waker = w;
     }
 
     @Override public String name() { return "epoll"; }
@@ -114,20 +126,30 @@ public final class EpollBackend implements Backend {
             if (errno == Errno.EINTR) return 0;       // a signal: the caller's loop comes round again
             throw new NativeIOException("epoll_wait(epfd=" + epfd + ")", errno);
         }
+        int filled = 0;
         for (int i = 0; i < n; i++) {
             long base = i * EVENT_SIZE;
-            fired.set(i, (int) ready.get(JAVA_LONG_UNALIGNED, base + DATA_OFFSET),
-                    fromEpoll(ready.get(JAVA_INT, base)));
+            int fd = (int) ready.get(JAVA_LONG_UNALIGNED, base + DATA_OFFSET);
+            if (fd == waker.fd()) waker.drain();             // our own wake-up, not an event for the loop
+            else fired.set(filled++, fd, fromEpoll(ready.get(JAVA_INT, base)));
         }
-        return n;
+        return filled;
         // snippet-end epoll-wait
     }
 
     @Override
+    public void wakeup() { waker.wake(); }
+
+
+    @Override
     public void close() throws IOException {
-        int r = Posix.close(cs, epfd);
-        int errno = Posix.errno(cs);
-        arena.close();
-        if (r < 0) throw new NativeIOException("close(epfd=" + epfd + ")", errno);
+        try {
+            waker.close();
+        } finally {
+            int r = Posix.close(cs, epfd);
+            int errno = Posix.errno(cs);
+            arena.close();
+            if (r < 0) throw new NativeIOException("close(epfd=" + epfd + ")", errno);
+        }
     }
 }

@@ -65,6 +65,7 @@ public final class KqueueBackend implements Backend {
     private final long keventSize;
     private final int capacity;
     private final int kq;
+    private final FdWaker waker;
 
     public KqueueBackend(int batchSize) throws IOException {
         this(batchSize, REAL, BsdKqueue.keventLayout(Platform.OS, Platform.freeBsdMajor()));
@@ -83,6 +84,17 @@ public final class KqueueBackend implements Backend {
             arena.close();
             throw new NativeIOException("kqueue()", errno);
         }
+        FdWaker w = null;
+        try {
+            w = new FdWaker();
+            submit(w.fd(), EVFILT_READ, EV_ADD);
+        } catch (IOException | RuntimeException e) {
+            if (w != null) w.close();
+            sys.close(cs, kq);
+            arena.close();
+            throw e;
+        }
+        waker = w;
     }
 
     @Override public String name() { return "kqueue"; }
@@ -176,6 +188,10 @@ public final class KqueueBackend implements Backend {
         for (int i = 0; i < n; i++) {
             long base = i * keventSize;
             int fd = (int) ready.get(JAVA_LONG, base + IDENT_OFFSET);
+            if (fd == waker.fd()) {                        // our own wake-up, not an event for the loop
+                waker.drain();
+                continue;
+            }
             int events = fromKevent(ready.get(JAVA_SHORT, base + FILTER_OFFSET),
                     Short.toUnsignedInt(ready.get(JAVA_SHORT, base + FLAGS_OFFSET)),
                     ready.get(JAVA_INT, base + FFLAGS_OFFSET));
@@ -192,7 +208,11 @@ public final class KqueueBackend implements Backend {
     }
 
     @Override
+    public void wakeup() { waker.wake(); }
+
+    @Override
     public void close() throws IOException {
+        waker.close();
         int r = sys.close(cs, kq);
         int errno = Posix.errno(cs);
         arena.close();

@@ -3,7 +3,6 @@ package hpio.loop.backends;
 import hpio.loop.Backend;
 import hpio.loop.Events;
 import hpio.loop.FiredEvents;
-import hpio.net.NioSockets;
 import java.io.IOException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
@@ -12,22 +11,25 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Arrays;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /**
  * java.nio's {@link Selector} (itself epoll on Linux, kqueue on macOS), over the
- * channels of {@link NioSockets}. nio splits our READ into OP_ACCEPT or OP_READ and
+ * channels of the nio socket layer, which names each channel by an int handle
+ * (the loop API's "fd") and lends us the lookup. nio splits our READ into OP_ACCEPT or OP_READ and
  * our WRITE into OP_CONNECT or OP_WRITE, by what the channel is doing.
  */
 public final class NioBackend implements Backend {
-    private final NioSockets sockets;
+    private final IntFunction<SelectableChannel> channels;
     private final Selector selector;
     private SelectionKey[] keys = new SelectionKey[64];
     private FiredEvents batch;
     private int filled;
     private final Consumer<SelectionKey> collect = this::collect;   // made once: select() allocates no lambda
 
-    public NioBackend(NioSockets sockets) throws IOException {
-        this.sockets = sockets;
+    /** @param channels the channel behind a handle, or null when the handle is not open */
+    public NioBackend(IntFunction<SelectableChannel> channels) throws IOException {
+        this.channels = channels;
         this.selector = Selector.open();
     }
 
@@ -45,7 +47,7 @@ public final class NioBackend implements Backend {
     }
 
     private SelectableChannel channel(int fd) throws IOException {
-        SelectableChannel ch = sockets.channel(fd);
+        SelectableChannel ch = channels.apply(fd);
         if (ch == null) throw new IOException("nio: handle " + fd + " is not an open channel");
         return ch;
     }
@@ -94,6 +96,10 @@ public final class NioBackend implements Backend {
         else selector.select(collect, timeoutMillis < 0 ? 0 : timeoutMillis);   // nio: 0 means forever
         return filled;
     }
+
+    /** nio's own: the selector keeps its wake-up (a pipe or eventfd) to itself. */
+    @Override
+    public void wakeup() { selector.wakeup(); }
 
     @Override
     public void close() throws IOException {

@@ -28,6 +28,12 @@ public final class PollBackend implements Backend {
     private int count;
     private int scanStart;
     private int[] indexOf = new int[64];      // fd -> index in pollfds, valid only while registered
+    private final FdWaker waker;
+
+    public PollBackend() throws IOException {
+        waker = new FdWaker();
+        add(waker.fd(), Events.READ);             // an entry like any other; poll() keeps it to itself
+    }
 
     @Override public String name() { return "poll"; }
 
@@ -103,11 +109,16 @@ public final class PollBackend implements Backend {
         // The kernel tells us how many entries are ready, not which: scan for them.
         // Each scan starts where the last stopped, so when more are ready than a
         // batch holds, the fds late in the array get their turn too.
-        int n = 0;
+        int n = 0, seen = 0;
         int i = scanStart < count ? scanStart : 0;
-        for (int k = 0; k < count && n < ready && n < fired.capacity(); k++) {
+        for (int k = 0; k < count && seen < ready && n < fired.capacity(); k++) {
             short revents = pollfds.get(JAVA_SHORT, i * SIZE + REVENTS);
-            if (revents != 0) fired.set(n++, pollfds.get(JAVA_INT, i * SIZE + FD), fromPoll(revents));
+            if (revents != 0) {
+                seen++;
+                int fd = pollfds.get(JAVA_INT, i * SIZE + FD);
+                if (fd == waker.fd()) waker.drain();          // our own wake-up, not an event for the loop
+                else fired.set(n++, fd, fromPoll(revents));
+            }
             if (++i == count) i = 0;
         }
         scanStart = i;
@@ -116,7 +127,11 @@ public final class PollBackend implements Backend {
     }
 
     @Override
-    public void close() {
+    public void wakeup() { waker.wake(); }
+
+    @Override
+    public void close() throws IOException {
         count = 0;
+        waker.close();
     }
 }

@@ -27,10 +27,25 @@ public final class SelectBackend implements Backend {
     private final int[] indexOf = new int[Posix.FD_SETSIZE];
     private final int[] interest = new int[Posix.FD_SETSIZE];
     private int count;
+    private int scanStart;
+    private final FdWaker waker;
+
+    public SelectBackend() throws IOException {
+        waker = new FdWaker();
+        try {
+            add(waker.fd(), Events.READ);         // watched like any fd; poll() keeps it to itself
+        } catch (IOException e) {
+            waker.close();
+            throw e;
+        }
+    }
 
     @Override public String name() { return "select"; }
 
     @Override public boolean supportsEdgeTriggered() { return false; }
+
+    /** Bit FD_SETSIZE is past the end of an fd_set: 1023 is the last fd select can watch. */
+    @Override public int maxFd() { return Posix.FD_SETSIZE - 1; }
 
     @Override
     public void add(int fd, int newInterest) throws IOException {
@@ -100,20 +115,33 @@ public final class SelectBackend implements Backend {
         // snippet-start select-scan
         // snippet-end select-call
         // And the answer is a bit set too: scan every registered fd to find them.
-        int n = 0;
-        for (int i = 0; i < count && n < fired.capacity(); i++) {
+        // Each scan starts where the last one stopped, so when more are ready than
+        // a batch holds, the fds late in the list get their turn too.
+        int n = 0, seen = 0;
+        int i = scanStart < count ? scanStart : 0;
+        for (int k = 0; k < count && seen < ready && n < fired.capacity(); k++) {
             int fd = fds[i];
             int events = 0;
             if (isSet(readSet, fd)) events |= Events.READ;
             if (isSet(writeSet, fd)) events |= Events.WRITE;
-            if (events != 0) fired.set(n++, fd, events);
+            if (events != 0) {
+                seen += Integer.bitCount(events);            // select counts each set a bit is in
+                if (fd == waker.fd()) waker.drain();
+                else fired.set(n++, fd, events);
+            }
+            if (++i == count) i = 0;
         }
+        scanStart = i;
         return n;
         // snippet-end select-scan
     }
 
     @Override
-    public void close() {
+    public void wakeup() { waker.wake(); }
+
+    @Override
+    public void close() throws IOException {
         count = 0;
+        waker.close();
     }
 }

@@ -10,6 +10,7 @@ import hpio.loop.Events;
 import hpio.net.IoBuffer;
 import hpio.net.PeerAddress;
 import hpio.net.Sockets;
+import hpio.transport.Transport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -49,8 +50,9 @@ class KqueueRealKernelTest {
     @BeforeEach
     void openLoop() throws IOException {
         Assumptions.assumeTrue(AVAILABLE, SKIP_REASON);
-        loop = EventLoops.open("kqueue", 64);
-        sockets = loop.sockets();
+        Transport transport = Transport.open("kqueue", 64);
+        loop = transport.loop();
+        sockets = transport.sockets();
         assertThat(loop.backendName()).isEqualTo("kqueue");
     }
 
