@@ -2,7 +2,9 @@ package hpio.lb;
 
 import hpio.loop.EventLoop;
 import hpio.loop.EventLoops;
+import hpio.lb.hooks.IdleNode;
 import hpio.loop.IoHandler;
+import hpio.loop.Timer;
 import hpio.net.PeerAddress;
 import hpio.net.Sockets;
 import hpio.transport.Transport;
@@ -20,15 +22,16 @@ import org.openjdk.jol.vm.VM;
  * {@code make footprint}: what one proxied connection costs in memory, with JOL.
  *
  * <ol>
- *   <li>The field layout of {@link Connection} (the idle-list fields it inherits
- *       from IdleNode included) and of its two {@link Connection.Flow}s.</li>
+ *   <li>The field layout of {@link Connection}, of its two {@link Flow}s, of its
+ *       connect {@link Timer} and of its IdleNode (made only with --idle-timeout).</li>
  *   <li>The heap one idle proxied connection holds, item by item: its share of
  *       the pool (the objects and the array slot), the event loop's per-fd entries
  *       for its two fds, and the backend's own per-fd heap, per backend.</li>
  *   <li>A check of the per-fd part on real loops: the retained heap of a loop
  *       with K socket pairs registered, minus the same loop with none, over K.</li>
- *   <li>The pool at {@code --max-conns N}: the retained heap of a ConnectionPool
- *       of N (GraphLayout), and the pool the balancer makes here by default.</li>
+ *   <li>The pool at {@code --max-conns N}: what it holds empty (nothing is made
+ *       at start), and after N connections were taken (GraphLayout); the
+ *       capacity the balancer picks here by default.</li>
  * </ol>
  *
  * The last line judges the default backend against the target of 512 bytes.
@@ -63,24 +66,30 @@ public final class Footprint {
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"), ref,
                 VM.current().objectHeaderSize(), VM.current().objectAlignment());
 
-        out.println("== 1. Field layout of one connection (hpio.lb.Connection; IdleNode's fields are inherited)");
+        out.println("== 1. Field layout of one connection (hpio.lb.Connection and the parts it holds)");
         out.println();
-        out.print(ClassLayout.parseClass(Connection.class).toPrintable());
-        out.println();
-        out.print(ClassLayout.parseClass(Connection.Flow.class).toPrintable());
-        out.println();
+        for (Class<?> c : List.of(Connection.class, Flow.class, Timer.class, IdleNode.class)) {
+            out.print(ClassLayout.parseClass(c).toPrintable());
+            out.println();
+        }
 
         long connection = ClassLayout.parseClass(Connection.class).instanceSize();
-        long flow = ClassLayout.parseClass(Connection.Flow.class).instanceSize();
+        long flow = ClassLayout.parseClass(Flow.class).instanceSize();
+        // The timer and its task (a lambda holding the connection): what GraphLayout finds
+        // from a bare connection, less the connection and its flows.
+        long timer = GraphLayout.parseInstance(new Connection(0, null, false)).totalSize() - connection - 2 * flow;
+        long idleNode = ClassLayout.parseClass(IdleNode.class).instanceSize();
         long slot = ref;                                          // its slot in the pool's Connection[]
         long loopPerFd = ref + 4 + 4;                             // EventLoop: handlers[fd], interest[fd], generation[fd]
-        long own = connection + 2 * flow + slot;
+        long own = connection + 2 * flow + timer + slot;
 
         out.println("== 2. Heap held by one idle proxied connection (two fds: the client's and the backend's)");
         out.println();
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"Connection object", String.valueOf(connection), "made once by the pool, reused"});
-        rows.add(new String[] {"2 x Connection.Flow", String.valueOf(2 * flow), "toBackend, toClient; idle: no buffer held"});
+        rows.add(new String[] {"2 x Flow", String.valueOf(2 * flow), "toBackend, toClient; idle: no buffer held"});
+        rows.add(new String[] {"connect Timer and its task", String.valueOf(timer), "armed only while connecting"});
+        rows.add(new String[] {"IdleNode (--idle-timeout only)", "(" + idleNode + ")", "not counted in the total"});
         rows.add(new String[] {"pool slot (Connection[] element)", String.valueOf(slot), ""});
         rows.add(new String[] {"EventLoop per fd x 2 fds", String.valueOf(2 * loopPerFd),
                 "handler ref " + ref + " + interest int 4 + generation int 4, per fd"});
@@ -133,19 +142,23 @@ public final class Footprint {
             out.println();
         }
 
-        out.println("== 3. The pool: every Connection is made at start");
+        out.println("== 3. The pool: connections are made as they are first needed, then kept");
         out.println();
-        ConnectionPool pool = new ConnectionPool(poolSize, null);    // owner null: the balancer itself is not counted
+        ConnectionPool pool = new ConnectionPool(poolSize, null, false);   // owner null: the balancer is not counted
+        long empty = GraphLayout.parseInstance(pool).totalSize();
+        for (int i = 0; i < poolSize; i++) pool.take();
         GraphLayout layout = GraphLayout.parseInstance(pool);
-        out.printf(Locale.ROOT, "  ConnectionPool of %,d (--max-conns %d): %,d bytes retained in %,d objects = %.1f bytes"
-                      + " per connection (%.2f MiB)%n", poolSize, poolSize, layout.totalSize(), layout.totalCount(),
-                (double) layout.totalSize() / poolSize, layout.totalSize() / 1048576.0);
+        out.printf(Locale.ROOT, "  ConnectionPool of up to %,d (--max-conns %d): %,d bytes when empty; after %,d clients at"
+                      + " once: %,d bytes retained in %,d objects = %.1f bytes per connection (%.2f MiB)%n", poolSize,
+                poolSize, empty, poolSize, layout.totalSize(), layout.totalCount(),
+                (double) (layout.totalSize() - empty) / poolSize, layout.totalSize() / 1048576.0);
         out.print(indent(layout.toFootprint()));
-        long soft = hpio.net.OpenFiles.raiseSoftToHard().soft();
-        long defaultPool = Math.max(1, (Math.min(soft, Integer.MAX_VALUE) - 32) / 2);
-        out.printf(Locale.ROOT, "  Without --max-conns the balancer sizes its pool from the open-files limit (here %d):"
-                      + " %,d connections, about %.1f MiB of heap made at start.%n%n",
-                soft, defaultPool, defaultPool * (double) layout.totalSize() / poolSize / 1048576.0);
+        hpio.net.OpenFiles.Limit files = hpio.net.OpenFiles.raiseSoftToHard();
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        int epollDefault = LoadBalancer.defaultPoolSize(files.soft(), Integer.MAX_VALUE, maxHeap);
+        out.printf(Locale.ROOT, "  Without --max-conns the pool may grow to what the fds and half the heap allow (%s;"
+                      + " heap %d MiB here): %,d connections, %,d bytes made at start.%n%n",
+                files.describe(), maxHeap >> 20, epollDefault, empty);
 
         boolean pass = autoTotal >= 0 && autoTotal <= TARGET_BYTES;
         out.printf(Locale.ROOT, "footprint: %d bytes of heap per idle proxied connection on %s (target <= %d): %s%n",

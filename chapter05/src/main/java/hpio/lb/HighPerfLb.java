@@ -1,7 +1,8 @@
 package hpio.lb;
 
-import hpio.lb.hooks.ExerciseClasses;
+import hpio.lb.hooks.ExerciseKit;
 import hpio.loop.EventLoops;
+import hpio.net.OpenFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -87,6 +88,7 @@ public final class HighPerfLb implements Callable<Integer> {
     boolean help;
 
     private final PrintStream log;
+    private final ExerciseKit kit = ExerciseKit.find();   // the exercise classes on the class path, if any
     private LoadBalancer balancer;
 
     HighPerfLb(PrintStream log) { this.log = log; }
@@ -143,11 +145,14 @@ public final class HighPerfLb implements Callable<Integer> {
         if (connectTimeout < 1) throw bad("--connect-timeout must be at least 1 ms, not " + connectTimeout);
         if (failTimeout < 0) throw bad("--fail-timeout must not be negative, not " + failTimeout);
         LbConfig.Exercises ex = LbConfig.Exercises.NONE.withEdgeTriggered(edgeTriggered);
-        if (edgeTriggered) {
-            String chosen = eventBackend.equals("auto") ? EventLoops.autoName() : eventBackend;
-            if (!chosen.equals("epoll") && !chosen.equals("kqueue")) {
-                throw bad("--edge-triggered needs the epoll or kqueue backend, not " + chosen);
-            }
+        if (edgeTriggered && !EventLoops.supportsEdgeTriggered(eventBackend)) {
+            throw bad("--edge-triggered needs the epoll or kqueue backend, not " + EventLoops.resolve(eventBackend));
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        if ((long) maxConns * ConnectionPool.HEAP_PER_CONNECTION > heap) {
+            throw bad("--max-conns " + maxConns + " needs about " + (maxConns * ConnectionPool.HEAP_PER_CONNECTION >> 20)
+                    + " MiB of heap at " + ConnectionPool.HEAP_PER_CONNECTION + " bytes a connection; this JVM has "
+                    + (heap >> 20) + " MiB: lower --max-conns, or give more with JAVA_OPTS=-Xmx...");
         }
         if (writeBufferKib != null) {
             if (writeBufferKib < 1 || writeBufferKib > 1024 * 1024) {
@@ -163,7 +168,7 @@ public final class HighPerfLb implements Callable<Integer> {
         }
         if (drainTimeout != null && drainTimeout < 0) throw bad("--drain-timeout must not be negative");
         if (graceful || drainTimeout != null) ex = ex.withDrainTimeout(drainTimeout != null ? drainTimeout : 30);
-        if (solutions && !ExerciseClasses.source().equals("solutions")) {
+        if (solutions && (kit == null || !kit.origin().equals("solutions"))) {
             throw bad("--solutions is handled by the ./high_perf_lb launcher (it puts solutions/ on the class path)");
         }
         return new LbConfig(bind, port, specs, algorithm, eventBackend, maxConns, connectTimeout, failTimeout,
@@ -194,23 +199,40 @@ public final class HighPerfLb implements Callable<Integer> {
     }
 
     /** An exercise stub was reached: say which one, plainly, rather than a stack trace. */
-    private static String notWrittenYet(UnsupportedOperationException todo) {
+    private String notWrittenYet(UnsupportedOperationException todo) {
         String what = String.valueOf(todo.getMessage());
         String ex = what.startsWith("TODO(ex") && what.length() > 8 ? what.substring(7, 8) : "?";
-        return "high_perf_lb: exercise " + ex + " is not done yet in " + ExerciseClasses.source() + "/ ("
+        String where = kit != null ? kit.origin() : "exercises";
+        return "high_perf_lb: exercise " + ex + " is not done yet in " + where + "/ ("
                 + what + "): work on it with `make exercise EX=" + ex + "`, or add --solutions";
+    }
+
+    /**
+     * The open-files limit to size the pool by: the real one, raised. A test may
+     * pretend another with -Dhpio.test.openFiles=N, since the hard limit cannot be
+     * raised on every machine (start-up memory at a container's 1,048,576 is tested so).
+     */
+    private static OpenFiles.Limit openFiles() throws IOException {
+        Long pretend = Long.getLong("hpio.test.openFiles");
+        OpenFiles.Limit real = OpenFiles.raiseSoftToHard();
+        if (pretend == null) return real;
+        return new OpenFiles.Limit(pretend, pretend, "pretended by -Dhpio.test.openFiles (really " + real.soft() + ")");
     }
 
     @Override
     public Integer call() {
         LbConfig config = validate();
         try {
-            balancer = new LoadBalancer(config, log);
+            balancer = new LoadBalancer(config, Hooks.of(config.exercises(), kit), openFiles(), log);
         } catch (UnsupportedOperationException todo) {
             log.println(notWrittenYet(todo));
             return 1;
         } catch (IOException | RuntimeException e) {
             log.println("high_perf_lb: cannot start: " + e.getMessage());
+            return 1;
+        } catch (OutOfMemoryError e) {
+            log.println("high_perf_lb: cannot start: out of memory (" + e.getMessage()
+                    + "); give the JVM more with JAVA_OPTS=-Xmx... or lower --max-conns");
             return 1;
         }
         LoadBalancer lb = balancer;
@@ -231,8 +253,11 @@ public final class HighPerfLb implements Callable<Integer> {
         } catch (UnsupportedOperationException todo) {
             log.println(notWrittenYet(todo));
             return 1;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             log.println("high_perf_lb: stopped on error: " + e.getMessage());
+            return 1;
+        } catch (OutOfMemoryError e) {
+            log.println("high_perf_lb: stopped: out of memory (" + e.getMessage() + ")");
             return 1;
         } finally {
             finished.countDown();

@@ -49,8 +49,8 @@ public final class EventLoop implements AutoCloseable {
     private int[] generation = new int[64];
     // snippet-end stale-guard
     private int registered;
-    private long waits;
-    private long failures;
+    private volatile long waits;          // volatile: read by tests and status lines on other threads
+    private volatile long failures;
     private volatile boolean closed;
 
     private PrintStream failureLog = System.err;

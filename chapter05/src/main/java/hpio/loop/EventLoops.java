@@ -40,6 +40,12 @@ public final class EventLoops {
         };
     }
 
+    /** Whether the backend {@code name} can register {@link Events#EDGE} ("auto" means what it picks here). */
+    public static boolean supportsEdgeTriggered(String name) {
+        String chosen = name.equals("auto") ? autoName() : name;
+        return chosen.equals("epoll") || chosen.equals("kqueue");
+    }
+
     /** Why {@code name} cannot be opened here, or null when it can. */
     public static String unavailableReason(String name) {
         if (name.equals("auto")) return null;

@@ -143,8 +143,8 @@ public final class NativeSockets implements Sockets {
             int errno = Posix.errno(cs);
             if (errno != Errno.EINPROGRESS && errno != Errno.EINTR) {
                 Posix.close(cs, fd);
-                throw new NativeIOException(
-                        "connect(" + remote.getHostString() + ":" + remote.getPort() + ")", errno);
+                throw PeerUnreachableException.classify(new NativeIOException(
+                        "connect(" + remote.getHostString() + ":" + remote.getPort() + ")", errno));
             }
         }
         return fd;
@@ -160,7 +160,7 @@ public final class NativeSockets implements Sockets {
         int error = intValue.get(JAVA_INT, 0);
         if (error == 0) return true;
         if (error == Errno.EINPROGRESS || error == Errno.EALREADY) return false;
-        throw new NativeIOException("connect(fd=" + fd + ")", error);
+        throw PeerUnreachableException.classify(new NativeIOException("connect(fd=" + fd + ")", error));
     }
 
     @Override

@@ -97,12 +97,20 @@ public final class NioSockets implements Sockets {
 
     @Override
     public int connect(InetSocketAddress remote) throws IOException {
-        SocketChannel ch = SocketChannel.open();
+        SocketChannel ch;
+        try {
+            ch = SocketChannel.open();
+        } catch (IOException e) {
+            throw PeerUnreachableException.classify(e);    // EMFILE: ours
+        }
         try {
             ch.configureBlocking(false);
             ch.connect(remote);          // true when it connected at once; finishConnect copes either way
             return register(ch);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            ch.close();
+            throw PeerUnreachableException.classify(e);
+        } catch (RuntimeException e) {
             ch.close();
             throw e;
         }
@@ -110,7 +118,11 @@ public final class NioSockets implements Sockets {
 
     @Override
     public boolean finishConnect(int fd) throws IOException {
-        return ((SocketChannel) require(fd)).finishConnect();
+        try {
+            return ((SocketChannel) require(fd)).finishConnect();
+        } catch (IOException e) {
+            throw PeerUnreachableException.classify(e);
+        }
     }
 
     @Override

@@ -36,12 +36,16 @@ public interface Sockets {
      * {@link #finishConnect}.
      */
     int connect(InetSocketAddress remote) throws IOException;
+    // Both connect calls throw PeerUnreachableException when the peer is at fault
+    // (refused, unreachable, timed out) and a plain IOException when we are (no fd,
+    // no local port, no buffer space): a balancer marks a backend down only for the first.
 
     /**
      * Completes a connect once the socket is writable (reads SO_ERROR).
      *
      * @return true when connected, false when still in progress
-     * @throws IOException when the connect failed (refused, timed out, unreachable)
+     * @throws PeerUnreachableException when the peer refused, or could not be reached in time
+     * @throws IOException               for a local failure (see {@link PeerUnreachableException})
      */
     boolean finishConnect(int fd) throws IOException;
 

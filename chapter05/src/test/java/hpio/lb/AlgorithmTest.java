@@ -84,7 +84,8 @@ class AlgorithmTest {
 
     @Test
     void thePoolHandsOutEachSlotOnceAndTakesThemBack() {
-        ConnectionPool pool = new ConnectionPool(3, null);
+        ConnectionPool pool = new ConnectionPool(3, null, false);
+        assertThat(pool.made()).as("nothing made before it is needed").isZero();
         Connection a = pool.take(), b = pool.take(), c = pool.take();
         assertThat(java.util.List.of(a, b, c)).doesNotContainNull().doesNotHaveDuplicates();
         assertThat(pool.take()).as("exhausted").isNull();
@@ -95,5 +96,26 @@ class AlgorithmTest {
         pool.giveBack(b);
         pool.giveBack(c);
         assertThat(pool.freeCount()).isEqualTo(3);
+        assertThat(pool.made()).as("slots are reused, not made again").isEqualTo(3);
+        assertThat(pool.take()).isSameAs(c);
+    }
+
+    @Test
+    void aPoolAllowedHalfAMillionConnectionsHoldsOnlyWhatWasUsed() {
+        ConnectionPool pool = new ConnectionPool(524_272, null, false);
+        for (int i = 0; i < 10; i++) pool.take();
+        assertThat(pool.made()).isEqualTo(10);
+        assertThat(pool.freeCount()).isEqualTo(524_262);
+    }
+
+    @Test
+    void theDefaultPoolFollowsTheFdsTheLoopAndTheHeap() {
+        long heap = 128L << 20;
+        assertThat(LoadBalancer.defaultPoolSize(20_000, Integer.MAX_VALUE, heap)).as("fds").isEqualTo(9_984);
+        assertThat(LoadBalancer.defaultPoolSize(20_000, 1023, heap)).as("select: FD_SETSIZE").isEqualTo(496);
+        assertThat(LoadBalancer.defaultPoolSize(1_048_576, Integer.MAX_VALUE, heap))
+                .as("a container's 1,048,576 fds: half the heap at 2 KiB each").isEqualTo(32_768);
+        assertThat(LoadBalancer.defaultPoolSize(Long.MAX_VALUE, Integer.MAX_VALUE, heap))
+                .as("never 2^63").isEqualTo(32_768);
     }
 }

@@ -3,9 +3,10 @@ package hpio.lb.hooks;
 /**
  * Closes connections nobody has used for a while (exercise 3). Every connection
  * has the same timeout, so a list ordered by last activity does it: touching moves
- * a node to the tail, the head is always the next to expire, and the loop's wait
- * is cut to that deadline, so nothing polls. Times are passed in (nanoseconds on
- * the System.nanoTime() scale), so tests can use any clock.
+ * a node to the tail, the head is always the next to expire, and one loop timer,
+ * armed for the head's deadline, is all the balancer needs: nothing polls. Times
+ * are passed in (nanoseconds on the System.nanoTime() scale), so tests can use
+ * any clock.
  */
 public interface IdleTracker {
     /** Records activity: the node becomes the most recent (it is added if not tracked). O(1). */

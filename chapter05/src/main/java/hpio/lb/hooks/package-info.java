@@ -1,8 +1,8 @@
 /**
  * The seams where the four exercises plug into the load balancer. The balancer
  * ships the baseline behaviour; {@code --edge-triggered}, {@code --write-buffer},
- * {@code --idle-timeout} and {@code --graceful}/{@code --drain-timeout} swap in a
- * class from {@code exercises/} (the student's) or {@code solutions/} (the
- * reference), loaded by name through {@link hpio.lb.hooks.ExerciseClasses}.
+ * {@code --idle-timeout} and {@code --graceful}/{@code --drain-timeout} swap in an
+ * object made by the {@link hpio.lb.hooks.ExerciseKit} on the class path: the
+ * student's from {@code exercises/}, or the reference from {@code solutions/}.
  */
 package hpio.lb.hooks;

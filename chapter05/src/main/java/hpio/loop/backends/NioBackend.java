@@ -23,6 +23,10 @@ public final class NioBackend implements Backend {
     private final IntFunction<SelectableChannel> channels;
     private final Selector selector;
     private SelectionKey[] keys = new SelectionKey[64];
+    private int[] round = new int[64];             // by fd: the last poll() that took this key
+    private int currentRound;
+    private SelectionKey[] overflow = new SelectionKey[16];
+    private int overflowCount;
     private FiredEvents batch;
     private int filled;
     private final Consumer<SelectionKey> collect = this::collect;   // made once: select() allocates no lambda
@@ -55,7 +59,10 @@ public final class NioBackend implements Backend {
     @Override
     public void add(int fd, int interest) throws IOException {
         SelectableChannel ch = channel(fd);
-        if (fd >= keys.length) keys = Arrays.copyOf(keys, Math.max(fd + 1, keys.length * 2));
+        if (fd >= keys.length) {
+            keys = Arrays.copyOf(keys, Math.max(fd + 1, keys.length * 2));
+            round = Arrays.copyOf(round, keys.length);
+        }
         SelectionKey parked = keys[fd];
         if (parked != null && parked.isValid() && parked.channel() == ch) {
             // Removed earlier but still open: nio cannot register a channel again
@@ -79,20 +86,39 @@ public final class NioBackend implements Backend {
     }
 
     private void collect(SelectionKey key) {
-        // Level-triggered underneath: a key we have no room for now is reported again next time.
-        if (filled == batch.capacity() || !key.isValid()) return;
+        if (!key.isValid()) return;
+        int fd = (Integer) key.attachment();
+        if (round[fd] == currentRound) return;      // carried over from the last wait and already in this batch
+        round[fd] = currentRound;
+        if (filled == batch.capacity()) {
+            // No room: nio would report it again, but in the same order every time,
+            // so the keys late in its set would starve. Keep it first in line instead.
+            if (overflowCount == overflow.length) overflow = Arrays.copyOf(overflow, overflowCount * 2);
+            overflow[overflowCount++] = key;
+            return;
+        }
         int ready = key.readyOps();
         int events = 0;
         if ((ready & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT)) != 0) events |= Events.READ;
         if ((ready & (SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT)) != 0) events |= Events.WRITE;
-        if (events != 0) batch.set(filled++, (Integer) key.attachment(), events);
+        if (events != 0) batch.set(filled++, fd, events);
     }
 
     @Override
     public int poll(int timeoutMillis, FiredEvents fired) throws IOException {
         batch = fired;
         filled = 0;
-        if (timeoutMillis == 0) selector.selectNow(collect);
+        currentRound++;
+        // The keys a full batch left over last time go first (the loop masks by interest
+        // and a socket no longer ready just answers EAGAIN).
+        int carried = overflowCount;
+        overflowCount = 0;
+        for (int i = 0; i < carried; i++) {
+            SelectionKey key = overflow[i];
+            overflow[i] = null;
+            collect(key);
+        }
+        if (filled > 0 || timeoutMillis == 0) selector.selectNow(collect);   // something to do: do not wait
         else selector.select(collect, timeoutMillis < 0 ? 0 : timeoutMillis);   // nio: 0 means forever
         return filled;
     }

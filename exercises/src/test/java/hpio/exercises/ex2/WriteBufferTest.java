@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import hpio.exercises.Transfers;
 import hpio.lb.LbConfig;
-import hpio.loop.EventLoop;
-import hpio.loop.EventLoops;
 import hpio.net.IoBuffer;
 import hpio.net.PeerAddress;
 import hpio.net.Sockets;
 import hpio.testing.Peers;
 import hpio.testing.RunningBalancer;
+import hpio.transport.Transport;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -50,8 +49,8 @@ class WriteBufferTest {
     /** Bytes go out in order, across the ring's wrap-around, through a real loopback socket. */
     @Test
     void bytesComeOutInOrderAcrossTheWrap() throws Exception {
-        try (EventLoop loop = EventLoops.open("auto", 16)) {
-            Sockets sockets = loop.sockets();
+        try (Transport transport = Transport.open("auto", 16)) {
+            Sockets sockets = transport.sockets();
             int listenFd = sockets.listen(new InetSocketAddress("127.0.0.1", 0), 8);
             try (Socket peer = new Socket("127.0.0.1", sockets.localPort(listenFd))) {
                 int fd = Sockets.AGAIN;

@@ -1,0 +1,67 @@
+package hpio.lb;
+
+import hpio.lb.hooks.ExerciseKit;
+import hpio.lb.hooks.IdleTracker;
+import hpio.lb.hooks.OutboundBuffer;
+import hpio.lb.hooks.ReadPolicy;
+import hpio.lb.hooks.ShutdownControl;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The exercise seams a balancer runs with, as objects: the baseline, or what an
+ * {@link ExerciseKit} made for the options switched on. Built by
+ * {@link HighPerfLb} (or a test) and handed to the {@link LoadBalancer}.
+ *
+ * @param readPolicy   how readiness is consumed: level-triggered, or exercise 1's
+ * @param writeBuffers null for the baseline's short-write handling, else makes
+ *                     exercise 2's buffer, one per flow that needs one
+ * @param idle         null when connections never time out, else exercise 3's tracker
+ * @param shutdown     null when a signal stops at once, else exercise 4's control
+ * @param origin       where the exercise objects come from ("exercises", "solutions", a test)
+ * @param description  the exercises switched on, for the start-up line ("" when none)
+ */
+public record Hooks(ReadPolicy readPolicy, Supplier<OutboundBuffer> writeBuffers, IdleTracker idle,
+                    ShutdownControl shutdown, String origin, String description) {
+
+    /** No exercise switched on. */
+    public static final Hooks BASELINE = new Hooks(ReadPolicy.LEVEL_TRIGGERED, null, null, null, "chapter05", "");
+
+    /**
+     * The hooks {@code ex} asks for, made by {@code kit}.
+     *
+     * @throws IllegalStateException when an exercise is switched on and no kit is on the class path
+     */
+    public static Hooks of(LbConfig.Exercises ex, ExerciseKit kit) {
+        boolean any = ex.edgeTriggered() || ex.writeBufferHighWatermark() > 0 || ex.idleTimeoutMillis() > 0
+                || ex.drainTimeoutSeconds() >= 0;
+        if (!any) return BASELINE;
+        if (kit == null) {
+            throw new IllegalStateException("the exercise classes are not on the class path: build with `make` "
+                    + "and start with ./high_perf_lb (it adds exercises/ or, with --solutions, solutions/)");
+        }
+        StringBuilder on = new StringBuilder();
+        ReadPolicy read = ReadPolicy.LEVEL_TRIGGERED;
+        if (ex.edgeTriggered()) {
+            read = kit.edgeTriggered();
+            on.append("edge-triggered (ex1) ");
+        }
+        Supplier<OutboundBuffer> buffers = null;
+        int high = ex.writeBufferHighWatermark();
+        if (high > 0) {
+            buffers = () -> kit.writeBuffer(high, high / 2);
+            on.append("write buffer ").append(high / 1024).append(" KiB (ex2) ");
+        }
+        IdleTracker idle = null;
+        if (ex.idleTimeoutMillis() > 0) {
+            idle = kit.idleTracker(TimeUnit.MILLISECONDS.toNanos(ex.idleTimeoutMillis()));
+            on.append("idle timeout ").append(ex.idleTimeoutMillis()).append(" ms (ex3) ");
+        }
+        ShutdownControl shutdown = null;
+        if (ex.drainTimeoutSeconds() >= 0) {
+            shutdown = kit.gracefulShutdown(TimeUnit.SECONDS.toNanos(ex.drainTimeoutSeconds()));
+            on.append("graceful shutdown, drain ").append(ex.drainTimeoutSeconds()).append(" s (ex4) ");
+        }
+        return new Hooks(read, buffers, idle, shutdown, kit.origin(), on.toString().trim());
+    }
+}

@@ -1,0 +1,40 @@
+package hpio.lb;
+
+/**
+ * The balancer's counters and its {@code -v} status line. Written by the loop's
+ * thread only; the ones tests read from other threads are volatile.
+ */
+final class Stats {
+    volatile int activeConnections;
+    long bytesToBackends;
+    long bytesToClients;
+    volatile long rejectedPoolFull;
+    volatile long rejectedNoUpstream;
+    volatile long acceptErrors;
+    volatile long idleClosed;
+    volatile long handlerFailures;
+    volatile int maxBuffered;          // most bytes one flow's write buffer held (exercise 2's bound)
+
+    String statusLine(Upstream[] upstreams, ConnectionPool pool) {
+        StringBuilder b = new StringBuilder("high_perf_lb: active ").append(activeConnections);
+        for (Upstream u : upstreams) {
+            b.append(" | ").append(u.name()).append(" active ").append(u.active)
+                    .append(" failed ").append(u.failures());
+        }
+        b.append(" | to backends ").append(human(bytesToBackends))
+                .append(" to clients ").append(human(bytesToClients))
+                .append(" | pool free ").append(pool.freeCount()).append('/').append(pool.capacity());
+        if (rejectedPoolFull > 0) b.append(" | refused (pool full) ").append(rejectedPoolFull);
+        if (rejectedNoUpstream > 0) b.append(" | closed (no backend) ").append(rejectedNoUpstream);
+        if (acceptErrors > 0) b.append(" | accept errors ").append(acceptErrors);
+        if (handlerFailures > 0) b.append(" | handler failures ").append(handlerFailures);
+        return b.toString();
+    }
+
+    static String human(long bytes) {
+        if (bytes < 1024) return bytes + " B";
+        if (bytes < 1024 * 1024) return String.format("%.1f KiB", bytes / 1024.0);
+        if (bytes < 1024L * 1024 * 1024) return String.format("%.1f MiB", bytes / (1024.0 * 1024));
+        return String.format("%.2f GiB", bytes / (1024.0 * 1024 * 1024));
+    }
+}
