@@ -141,6 +141,95 @@ abstract class LoadBalancerContract {
         }
     }
 
+    /**
+     * A seam that throws (an exercise's bug, say) costs the one connection it was
+     * serving: the loop catches it, the connection is released, the balancer goes on.
+     */
+    @Test
+    void aThrowingExerciseHookCostsOneConnectionNotTheBalancer() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean thrown = new java.util.concurrent.atomic.AtomicBoolean();
+        hpio.lb.hooks.ReadPolicy throwsOnce = new hpio.lb.hooks.ReadPolicy() {
+            @Override public int registrationFlags() { return 0; }
+
+            @Override public void onAcceptable(hpio.lb.hooks.Acceptor acceptor) throws IOException {
+                hpio.lb.hooks.ReadPolicy.LEVEL_TRIGGERED.onAcceptable(acceptor);
+            }
+
+            @Override public void onReadable(hpio.lb.hooks.Pump pump) throws IOException {
+                if (thrown.compareAndSet(false, true)) throw new IllegalStateException("a bug in a hook");
+                pump.pumpOnce();
+            }
+        };
+        Hooks hooks = new Hooks(throwsOnce, null, null, null, "this test", "");
+        try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = new RunningBalancer(config(echo.spec()), hooks)) {
+            try (Socket victim = Peers.client(lb.port())) {
+                victim.getOutputStream().write("boom".getBytes());
+                assertThat(Peers.readAll(victim)).as("the connection it was serving is closed").isEmpty();
+            } catch (java.net.SocketException reset) {
+                // closed with "boom" unread: a reset is as good as EOF here
+            }
+            try (Socket next = Peers.client(lb.port())) {
+                next.getOutputStream().write("ping".getBytes());
+                next.shutdownOutput();
+                assertThat(new String(next.getInputStream().readAllBytes())).isEqualTo("ping");
+            }
+            lb.awaitIdle();
+            lb.assertAlive();
+            assertThat(lb.lb.handlerFailures()).isEqualTo(1);
+            assertThat(lb.log()).contains("threw IllegalStateException (a bug in a hook)");
+        }
+    }
+
+    /**
+     * Out of fds is the balancer's own trouble, never the backend's: under a low
+     * open-files limit (a child process) the accepts and connects that fail for
+     * want of an fd do not mark the backend down, and service resumes as soon as
+     * fds are free again.
+     */
+    @Test
+    void runningOutOfFdsNeverMarksABackendDown() throws Exception {
+        try (Peers.Echo echo = new Peers.Echo()) {
+            int port = Peers.deadPort();
+            try (ChildBalancer child = new ChildBalancer(160, List.of("-Xmx64m"), String.valueOf(port), echo.spec(),
+                    "-e", backend(), "--max-conns", "1000")) {
+                child.awaitListening();
+                assertThat(echoOnce(port, "warm")).isEqualTo("warm");          // classes loaded while fds are free
+                List<Socket> clients = new ArrayList<>();
+                try {
+                    // Each proxied client takes two of the child's fds: 150 clients need 300 of its 160.
+                    for (int i = 0; i < 150; i++) {
+                        Socket s = new Socket();
+                        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5_000);
+                        s.getOutputStream().write('x');
+                        clients.add(s);
+                    }
+                    Peers.await("the child reports running out of fds (output: " + child.output + ")",
+                            () -> child.output.stream().anyMatch(l -> l.contains("EMFILE")
+                                    || l.contains("Too many open files")));
+                } finally {
+                    for (Socket s : clients) s.close();
+                }
+                // Fds free again: service resumes (the accept pause is 100 ms; allow for that).
+                Peers.await("a new client is served again", () -> {
+                    try {
+                        return echoOnce(port, "again").equals("again");
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+                assertThat(child.output).as("the backend was never blamed").noneMatch(l -> l.contains("skipping it"));
+            }
+        }
+    }
+
+    private static String echoOnce(int port, String text) throws IOException {
+        try (Socket s = Peers.client(port)) {
+            s.getOutputStream().write(text.getBytes());
+            s.shutdownOutput();
+            return new String(s.getInputStream().readAllBytes());
+        }
+    }
+
     @Test
     void aDeadBackendIsSkippedAfterItsFirstFailure() throws Exception {
         int dead = Peers.deadPort();

@@ -25,7 +25,17 @@ public final class ChildBalancer implements AutoCloseable {
 
     /** With extra JVM options for the child (e.g. a small off-heap budget). */
     public ChildBalancer(List<String> jvmOptions, String... args) throws IOException {
+        this(0, jvmOptions, args);
+    }
+
+    /**
+     * Under a lower open-files limit: {@code ulimit -n} (soft and hard) in a shell that
+     * then execs the JVM; 0 keeps the limit as it is.
+     */
+    public ChildBalancer(int openFilesLimit, List<String> jvmOptions, String... args) throws IOException {
         List<String> command = new ArrayList<>();
+        if (openFilesLimit > 0) command.addAll(List.of("/bin/sh", "-c", "ulimit -n " + openFilesLimit + " && exec \"$@\"",
+                "sh"));
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-XX:+UseSerialGC");
@@ -61,6 +71,14 @@ public final class ChildBalancer implements AutoCloseable {
      */
     public void sigterm() {
         process.toHandle().destroy();
+    }
+
+    /** The child's resident set (VmRSS from /proc), in KiB: Linux only. */
+    public long rssKib() throws IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + process.pid() + "/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+        throw new IOException("no VmRSS in /proc/" + process.pid() + "/status");
     }
 
     public int awaitExit() throws InterruptedException {

@@ -1,7 +1,9 @@
 package hpio.testing;
 
+import hpio.lb.Hooks;
 import hpio.lb.LbConfig;
 import hpio.lb.LoadBalancer;
+import hpio.net.OpenFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,8 +17,14 @@ public final class RunningBalancer implements AutoCloseable {
     private volatile Throwable failure;
 
     public RunningBalancer(LbConfig config) throws IOException {
+        this(config, null);
+    }
+
+    /** With these exercise seams (null: the ones the config asks for, from the kit on the class path). */
+    public RunningBalancer(LbConfig config, Hooks hooks) throws IOException {
         PrintStream log = new PrintStream(logBytes, true, StandardCharsets.UTF_8);
-        lb = new LoadBalancer(config, log);
+        lb = hooks == null ? new LoadBalancer(config, log)
+                : new LoadBalancer(config, hooks, OpenFiles.raiseSoftToHard(), log);
         thread = Thread.ofPlatform().name("lb-" + config.eventBackend()).start(() -> {
             try {
                 lb.run();
