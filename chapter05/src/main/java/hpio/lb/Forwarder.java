@@ -78,7 +78,8 @@ final class Forwarder {
             }
             if (idle != null) idle.touch(c);
             if ((events & WRITE) != 0 && out.hasOutput()) flush(out);
-            // HUP: the peer sent FIN; the data before it is still to be read, then EOF.
+            // HUP: the peer shut its sending side (FIN, epoll's RDHUP) or the socket is shut
+            // both ways; bytes sent before it may still wait: read them, then EOF.
             if ((events & (READ | HUP)) != 0 && in.wantsRead()) readPolicy.onReadable(in);
             if (c.toBackend.done && c.toClient.done) {
                 lb.release(c);

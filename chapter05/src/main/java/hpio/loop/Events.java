@@ -22,7 +22,8 @@ public final class Events {
     public static final int HUP = 1 << 3;
     /**
      * Registration flag, not an event: edge-triggered (epoll's EPOLLET, kqueue's
-     * EV_CLEAR). Notifies once per change; the handler must drain to EAGAIN.
+     * EV_CLEAR). Notifies when something new arrives, not while it stays unread:
+     * the handler drains to EAGAIN (or keeps the fd on a ready list of its own).
      */
     public static final int EDGE = 1 << 4;
     // snippet-end events-flags

@@ -28,7 +28,11 @@ public final class Errno {
     public static final int EPIPE = 32;
     public static final int ENOSYS = LINUX ? 38 : 78;
     public static final int ENOTSOCK = LINUX ? 88 : 38;
-    public static final int EOPNOTSUPP = LINUX ? 95 : 102;
+    public static final int EOPNOTSUPP = switch (Platform.OS) {   // the one errno where macOS and FreeBSD differ here
+        case LINUX -> 95;
+        case FREEBSD -> 45;
+        default -> 102;                                       // macOS
+    };
     public static final int EADDRINUSE = LINUX ? 98 : 48;
     public static final int EADDRNOTAVAIL = LINUX ? 99 : 49;
     public static final int ENETUNREACH = LINUX ? 101 : 51;

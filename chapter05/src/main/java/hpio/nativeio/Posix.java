@@ -301,22 +301,6 @@ public final class Posix {
         catch (Throwable t) { throw linkageFailure(t); }
     }
 
-    /** macOS and FreeBSD only: looked up on first use, so loading Posix on Linux does not fail. */
-    private static final class BsdHandles {
-        static final MethodHandle SYSCTLBYNAME =
-                bind("sysctlbyname", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG);
-    }
-
-    /**
-     * {@code int sysctlbyname(const char *name, void *oldp, size_t *oldlenp, const void *newp, size_t newlen);}
-     * macOS and FreeBSD only.
-     */
-    public static int sysctlbyname(MemorySegment cs, MemorySegment name, MemorySegment oldp, MemorySegment oldlenp,
-                                   MemorySegment newp, long newlen) {
-        try { return (int) BsdHandles.SYSCTLBYNAME.invokeExact(cs, name, oldp, oldlenp, newp, newlen); }
-        catch (Throwable t) { throw linkageFailure(t); }
-    }
-
     /** {@code char *strerror(int errnum);} Only for messages, never on a hot path. */
     static MemorySegment strerror(int errno) {
         try { return (MemorySegment) STRERROR.invokeExact(errno); }

@@ -3,6 +3,7 @@ package hpio.net;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import hpio.nativeio.BsdSysctl;
 import hpio.nativeio.NativeIOException;
 import hpio.nativeio.Platform;
 import hpio.nativeio.Posix;
@@ -126,7 +127,7 @@ public final class OpenFiles {
             MemorySegment value = arena.allocate(JAVA_INT);
             MemorySegment length = arena.allocate(JAVA_LONG);
             length.set(JAVA_LONG, 0, 4);
-            int r = Posix.sysctlbyname(cs, arena.allocateFrom("kern.maxfilesperproc"), value, length,
+            int r = BsdSysctl.sysctlbyname(cs, arena.allocateFrom("kern.maxfilesperproc"), value, length,
                     MemorySegment.NULL, 0);
             return r == 0 ? value.get(JAVA_INT, 0) : -1;
         }

@@ -63,8 +63,9 @@ public final class EpollBackend implements Backend {
         // EPOLLRDHUP: tell us when the peer half-closes, so HUP can be reported.
         if ((interest & Events.READ) != 0) e |= LinuxEpoll.EPOLLIN | LinuxEpoll.EPOLLRDHUP;
         if ((interest & Events.WRITE) != 0) e |= LinuxEpoll.EPOLLOUT;
-        // Edge-triggered: one notification per change; the handler must read
-        // (or accept) until EAGAIN or it will not hear about this fd again.
+        // Edge-triggered: reported when data arrives, not while it stays unread. A
+        // handler that stops before EAGAIN is told again only when more arrives; if
+        // the peer waits for our reply instead, the fd is never reported again.
         if ((interest & Events.EDGE) != 0) e |= LinuxEpoll.EPOLLET;
         return e;
     }

@@ -11,9 +11,10 @@ import java.io.IOException;
  *
  * <p>Level-triggered, the kernel repeats "readable" on every wait while bytes
  * remain, so taking a little per wake-up is safe. Edge-triggered (EPOLLET,
- * EV_CLEAR) it says so once, when the state changes: whatever is left unread then
- * is never announced again. So every handler must keep going until the kernel
- * answers EAGAIN.
+ * EV_CLEAR) it says so when new bytes arrive, not while they wait: whatever is
+ * left unread is announced again only if more arrives, and a peer waiting for
+ * our reply sends nothing more. So every handler must keep going until the
+ * kernel answers EAGAIN.
  *
  * <p>Hints: {@code make hint EX=1}. Check: {@code make exercise EX=1}.
  */
