@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench: JMH measures one runOnce (1 ready fd among N idle) per backend and
+# make bench: JMH measures one runOnce (1 ready fd among N idle) per backend, the
+# loop's timer re-arm (ns and bytes per op), and
 # the bare epoll_wait floor, then BenchReport prints the table and the ratios.
 #
 #   chapter05/scripts/bench.sh quick   ~2 minutes: 1 fork, 1 warmup + 3 measured 1 s iterations
@@ -71,3 +72,12 @@ start=$(date +%s)
 "$JAVA_HOME/bin/java" -cp "$cp" hpio.bench.BenchReport "$out/runonce.json"
 secs=$(( $(date +%s) - start ))
 printf '\n  JMH and report took %dm%02ds (%s mode); JSON: %s\n' $((secs / 60)) $((secs % 60)) "$mode" "$out/runonce.json"
+
+# The loop's timers: re-arming one of N armed timers, and what it allocates
+# (always with -prof gc: the point is 0 B/op). About 30 s.
+echo
+echo "timers: re-arm one of N armed timers (EventLoop.schedule), JMH ${runs[*]} -prof gc"
+"$JAVA_HOME/bin/java" "${vm_flags[@]}" -cp "$cp" org.openjdk.jmh.Main '^hpio\.bench\.TimerBenchmark\.' \
+    "${runs[@]}" -prof gc -bm avgt -tu ns -foe true -jvmArgs "${vm_flags[*]}" 2>&1 \
+  | tee "$out/timers.log" \
+  | awk '/^Benchmark/ { on = 1 } on && (/^Benchmark/ || /avgt/) && !/gc\.(count|time)|alloc\.rate /'
