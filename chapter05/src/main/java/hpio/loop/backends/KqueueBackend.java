@@ -21,7 +21,6 @@ import hpio.loop.FiredEvents;
 import hpio.nativeio.BsdKqueue;
 import hpio.nativeio.Errno;
 import hpio.nativeio.NativeIOException;
-import hpio.nativeio.Platform;
 import hpio.nativeio.Posix;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -68,7 +67,7 @@ public final class KqueueBackend implements Backend {
     private final FdWaker waker;
 
     public KqueueBackend(int batchSize) throws IOException {
-        this(batchSize, REAL, BsdKqueue.keventLayout(Platform.OS, Platform.freeBsdMajor()));
+        this(batchSize, REAL, BsdKqueue.abi().kevent());
     }
 
     KqueueBackend(int batchSize, Syscalls sys, StructLayout kevent) throws IOException {
