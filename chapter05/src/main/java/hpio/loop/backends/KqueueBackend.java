@@ -55,6 +55,7 @@ public final class KqueueBackend implements Backend {
 
     /** EVFILT_USER idents are a namespace of their own, not fds: 0 cannot clash with fd 0's filters. */
     static final int WAKEUP_IDENT = 0;
+    private static final short[] FILTERS = {EVFILT_READ, EVFILT_WRITE};
 
     private final Syscalls sys;
     private final short evfiltUser;
@@ -73,6 +74,10 @@ public final class KqueueBackend implements Backend {
     private final MemorySegment wakeCs = Posix.newCallState(arena);
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private boolean closed;                                           // guarded by wakeLock
+    // What update() has applied so far, as the changes that would undo it (at most four).
+    private final short[] undoFilter = new short[4];
+    private final int[] undoFlags = new int[4];
+    private int undoCount;
 
     public KqueueBackend(int batchSize) throws IOException {
         this(batchSize, REAL, BsdKqueue.abi());
@@ -110,25 +115,48 @@ public final class KqueueBackend implements Backend {
 
     @Override public boolean supportsEdgeTriggered() { return true; }
 
-    // snippet-start kqueue-update
-    /** Moves fd from interest {@code from} to {@code to}, one filter at a time. */
-    private void update(int fd, int from, int to) throws NativeIOException {
-        // EV_CLEAR is fixed when a filter is added (a later EV_ADD does not change
-        // it), so a switch between level and edge deletes and re-adds the filters.
-        boolean readd = ((from ^ to) & Events.EDGE) != 0;
-        // Edge-triggered: EV_CLEAR resets the filter's state once it is delivered, so
-        // it fires again only on new data; the handler must drain to EAGAIN.
-        int add = EV_ADD | ((to & Events.EDGE) != 0 ? EV_CLEAR : 0);   // EV_ADD also enables
-        // If the second filter's change fails, the first stays done (as in Redis):
-        // the exception tells the caller, who is expected to close the fd.
-        update(fd, EVFILT_READ, (from & Events.READ) != 0, (to & Events.READ) != 0, readd, add);
-        update(fd, EVFILT_WRITE, (from & Events.WRITE) != 0, (to & Events.WRITE) != 0, readd, add);
+    private static boolean watches(int interest, short filter) {
+        return (interest & (filter == EVFILT_READ ? Events.READ : Events.WRITE)) != 0;
     }
 
-    private void update(int fd, short filter, boolean was, boolean now, boolean readd, int add)
-            throws NativeIOException {
-        if (was && (!now || readd)) submit(fd, filter, EV_DELETE);
-        if (now && (!was || readd)) submit(fd, filter, add);
+    // snippet-start kqueue-update
+    /**
+     * Moves fd from interest {@code from} to {@code to} so that it cannot half-apply:
+     * adds first (an extra filter for a moment is harmless: the loop masks events by
+     * interest), deletes last, and on a failure the changes already made are undone
+     * in reverse, so the kernel holds the old interest, as the loop's table still says.
+     * (If even an undo fails, it rides along as a suppressed exception.)
+     */
+    private void update(int fd, int from, int to) throws NativeIOException {
+        int oldAdd = EV_ADD | ((from & Events.EDGE) != 0 ? EV_CLEAR : 0);
+        // Edge-triggered: EV_CLEAR resets the filter's state once it is delivered, so
+        // it fires again only on new data; the handler must drain to EAGAIN.
+        int newAdd = EV_ADD | ((to & Events.EDGE) != 0 ? EV_CLEAR : 0);   // EV_ADD also enables
+        undoCount = 0;
+        try {
+            for (short f : FILTERS) if (watches(to, f) && !watches(from, f)) apply(fd, f, newAdd, EV_DELETE);
+            // EV_CLEAR is fixed when a filter is added (a later EV_ADD keeps it), so a
+            // switch between level and edge deletes and re-adds each kept filter.
+            for (short f : FILTERS) {
+                if (oldAdd == newAdd || !watches(to, f) || !watches(from, f)) continue;
+                apply(fd, f, EV_DELETE, oldAdd);
+                apply(fd, f, newAdd, EV_DELETE);
+            }
+            for (short f : FILTERS) if (watches(from, f) && !watches(to, f)) apply(fd, f, EV_DELETE, oldAdd);
+        } catch (NativeIOException e) {
+            while (undoCount > 0) {
+                undoCount--;
+                try { submit(fd, undoFilter[undoCount], undoFlags[undoCount]); }
+                catch (NativeIOException u) { e.addSuppressed(u); }
+            }
+            throw e;
+        }
+    }
+
+    private void apply(int fd, short filter, int flags, int undo) throws NativeIOException {
+        submit(fd, filter, flags);
+        undoFilter[undoCount] = filter;
+        undoFlags[undoCount++] = undo;                     // what would take this change back
     }
     // snippet-end kqueue-update
 
@@ -149,6 +177,9 @@ public final class KqueueBackend implements Backend {
         while (r < 0 && Posix.errno(cs) == Errno.EINTR);
         if (r >= 0) return;
         int errno = Posix.errno(cs);
+        // Deleting what is gone counts as done (libuv's uv__kqueue_delete): ENOENT, the
+        // filter is not there; EBADF, the fd was closed first, and close(2) drops its filters.
+        if ((flags & EV_DELETE) != 0 && (errno == Errno.ENOENT || errno == Errno.EBADF)) return;
         String action = (flags & EV_DELETE) != 0 ? "EV_DELETE" : (flags & EV_CLEAR) != 0 ? "EV_ADD|EV_CLEAR" : "EV_ADD";
         String what = filter == evfiltUser ? "EVFILT_USER, ident=" : BsdKqueue.filterName(filter) + ", fd=";
         throw new NativeIOException("kevent(" + action + " " + what + ident + ")", errno);
@@ -159,9 +190,20 @@ public final class KqueueBackend implements Backend {
 
     @Override public void modify(int fd, int from, int to) throws IOException { update(fd, from, to); }
 
-    /** Call it before close(2): closing an fd drops its filters, and a later EV_DELETE fails (EBADF). */
+    /**
+     * The loop has already forgotten fd, so nothing is undone here: every filter is
+     * deleted even after one fails, and the first failure is thrown.
+     */
     @Override
-    public void remove(int fd, int oldInterest) throws IOException { update(fd, oldInterest, 0); }
+    public void remove(int fd, int oldInterest) throws IOException {
+        NativeIOException failure = null;
+        for (short f : FILTERS) {
+            if (!watches(oldInterest, f)) continue;
+            try { submit(fd, f, EV_DELETE); }
+            catch (NativeIOException e) { if (failure == null) failure = e; else failure.addSuppressed(e); }
+        }
+        if (failure != null) throw failure;
+    }
 
     static int fromKevent(short filter, int flags, int fflags) {
         // EV_ERROR marks a change that failed (data = its errno), not readiness. Our

@@ -61,14 +61,14 @@ class KqueueBackendTest {
     }
 
     @ParameterizedTest @MethodSource("abis")
-    void modifyReadToWriteDeletesReadAndAddsWrite(BsdKqueue.Abi abi) throws IOException {
+    void modifyReadToWriteAddsWriteBeforeDeletingRead(BsdKqueue.Abi abi) throws IOException {
         FakeKqueue kernel = new FakeKqueue(abi);
         try (KqueueBackend backend = kernel.open()) {
             backend.add(5, Events.READ);
             kernel.forgetChanges();
             backend.modify(5, Events.READ, Events.WRITE);
         }
-        assertThat(kernel.changes).containsExactly(delete(5, EVFILT_READ), add(5, EVFILT_WRITE));
+        assertThat(kernel.changes).containsExactly(add(5, EVFILT_WRITE), delete(5, EVFILT_READ));
         assertThat(kernel.filtersOf(5)).containsExactly("EVFILT_WRITE");
     }
 
