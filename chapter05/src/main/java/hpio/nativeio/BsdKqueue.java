@@ -5,10 +5,14 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.Optional;
 
 /**
  * kqueue(2) and kevent(2) of macOS and FreeBSD through FFM.
@@ -25,6 +29,15 @@ public final class BsdKqueue {
     // separate registrations on one fd, each added and deleted on its own.
     public static final short EVFILT_READ = -1;
     public static final short EVFILT_WRITE = -2;
+    /**
+     * A user event: no fd, raised by a kevent() change with {@link #NOTE_TRIGGER}. Its
+     * number differs: -10 in XNU's {@code bsd/sys/event.h}, -11 in FreeBSD's
+     * {@code sys/sys/event.h} (there -10 is EVFILT_LIO).
+     */
+    public static final short EVFILT_USER_MACOS = -10;
+    public static final short EVFILT_USER_FREEBSD = -11;
+    /** EVFILT_USER's fflags on input: fire the event (both headers: 0x01000000). */
+    public static final int NOTE_TRIGGER = 0x01000000;
 
     // Action flags, in a change (the same values on macOS and FreeBSD). The field is
     // a uint16_t: store with a (short) cast, read with Short.toUnsignedInt.
@@ -80,27 +93,98 @@ public final class BsdKqueue {
         return KEVENT_32.byteOffset(MemoryLayout.PathElement.groupElement(field));
     }
 
+    /** What differs between the kqueue ABIs we speak: the struct kevent and EVFILT_USER's number. */
+    public record Abi(String name, StructLayout kevent, short evfiltUser) {
+        @Override public String toString() { return name; }
+    }
+
+    public static final Abi MACOS = new Abi("macOS", KEVENT_32, EVFILT_USER_MACOS);
+    /** libc's {@code kevent@FBSD_1.0}: FreeBSD 11 and older, or a compat symbol since. */
+    public static final Abi FREEBSD_11 = new Abi("FreeBSD libc kevent@FBSD_1.0", KEVENT_32, EVFILT_USER_FREEBSD);
+    /** libc's {@code kevent@@FBSD_1.5}: FreeBSD 12 and later. */
+    public static final Abi FREEBSD_12 = new Abi("FreeBSD libc kevent@@FBSD_1.5", KEVENT_64, EVFILT_USER_FREEBSD);
+
+    /** The ABI of this machine's libc kevent (macOS or FreeBSD only), decided once. */
+    public static Abi abi() {
+        if (!Platform.isBsd()) throw new UnsupportedOperationException("kqueue exists on macOS and FreeBSD only");
+        return Handles.CHOICE.abi();
+    }
+
+    /** A decided ABI, and, when the fallback decided it, the one line saying why. */
+    public record Choice(Abi abi, String fallbackReason) {}
+
     /**
-     * The {@code struct kevent} that this OS's libc {@code kevent} symbol expects.
-     * A wrong choice is not a small bug: the kernel would write 64-byte entries
-     * into an array sized for 32.
+     * FreeBSD's kevent ABI, decided from libc's side: the struct is fixed by which
+     * {@code kevent} symbol version libc exports, not by the kernel. A FreeBSD 11
+     * userland in a jail on a 12+ kernel has a 32-byte kevent whatever
+     * {@code os.version} says. Pure, so Linux can test it; on FreeBSD the
+     * {@code dlvsym} answers come from {@link Handles}.
+     *
+     * @param dlvsymPresent whether libc has {@code dlvsym} at all
+     * @param fbsd15 whether {@code dlvsym(RTLD_DEFAULT, "kevent", "FBSD_1.5")} found it
+     * @param fbsd10 whether {@code dlvsym(RTLD_DEFAULT, "kevent", "FBSD_1.0")} found it
+     * @param kernelMajor the os.version rule's input, for the fallback only
      */
-    public static StructLayout keventLayout(Platform.Os os, int freeBsdMajor) {
-        // An unreadable FreeBSD version (0) gets the larger layout: guessing 32 bytes on
-        // FreeBSD 12+ would let the kernel write past the end of our event array.
-        return os == Platform.Os.FREEBSD && (freeBsdMajor >= 12 || freeBsdMajor == 0) ? KEVENT_64 : KEVENT_32;
+    public static Choice freeBsdAbi(boolean dlvsymPresent, boolean fbsd15, boolean fbsd10, int kernelMajor) {
+        if (dlvsymPresent && fbsd15) return new Choice(FREEBSD_12, null);
+        // Every FreeBSD libc has kevent@FBSD_1.0 (the default before 12, a compat
+        // symbol since): when dlvsym cannot find even that, it is a stub that finds
+        // nothing, and its "not found" must not be trusted. Guessing 32 bytes on a
+        // 12+ libc would let it write 64-byte entries past the end of our array.
+        if (dlvsymPresent && fbsd10) return new Choice(FREEBSD_11, null);
+        Abi guess = kernelMajor >= 12 || kernelMajor == 0 ? FREEBSD_12 : FREEBSD_11;   // 0: unreadable, take the larger
+        return new Choice(guess, "kqueue: " + (dlvsymPresent ? "dlvsym() finds no version of kevent" : "libc has no dlvsym()")
+                + ", so struct kevent is guessed from the kernel release (FreeBSD " + kernelMajor + "): "
+                + guess.kevent().byteSize() + " bytes; an older userland on a newer kernel (a jail) would be misread");
     }
 
     /** {@code struct timespec { time_t tv_sec; long tv_nsec; }}: 16 bytes on 64-bit systems. */
     public static final StructLayout TIMESPEC = MemoryLayout.structLayout(
             JAVA_LONG.withName("tv_sec"), JAVA_LONG.withName("tv_nsec"));
 
-    /** Looked up on first use only, so loading {@link BsdKqueue} on Linux does not fail. */
+    /**
+     * Looked up on first use only, so loading {@link BsdKqueue} on Linux does not fail.
+     * On FreeBSD, kevent is bound through the address of the very symbol version
+     * whose struct layout was chosen, so the two cannot disagree.
+     */
     // snippet-start kqueue-handles
     private static final class Handles {
+        static final Linker LINKER = Linker.nativeLinker();
+        /** The decision, and the address of the kevent symbol it was made for. */
+        private record Binding(Choice choice, MemorySegment kevent) {}
+        static final Binding BINDING = decide();
+        static final Choice CHOICE = BINDING.choice();
         static final MethodHandle KQUEUE = Posix.bind("kqueue", JAVA_INT);
-        static final MethodHandle KEVENT =
-                Posix.bind("kevent", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
+        static final MethodHandle KEVENT = LINKER.downcallHandle(BINDING.kevent(),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS),
+                Linker.Option.captureCallState("errno"));
+
+        private static Binding decide() {
+            MemorySegment byDefault = Posix.symbol("kevent");      // the default version
+            if (Platform.OS != Platform.Os.FREEBSD) return new Binding(new Choice(MACOS, null), byDefault);
+            // This path runs only on FreeBSD: the tests on Linux call freeBsdAbi() with inputs.
+            Optional<MemorySegment> dlvsym = LINKER.defaultLookup().find("dlvsym");
+            MemorySegment v15 = dlvsym.map(f -> dlvsym(f, "FBSD_1.5")).orElse(MemorySegment.NULL);
+            MemorySegment v10 = dlvsym.map(f -> dlvsym(f, "FBSD_1.0")).orElse(MemorySegment.NULL);
+            Choice c = freeBsdAbi(dlvsym.isPresent(), !v15.equals(MemorySegment.NULL),
+                    !v10.equals(MemorySegment.NULL), Platform.freeBsdMajor());
+            if (c.fallbackReason() != null) {
+                System.err.println(c.fallbackReason());
+                return new Binding(c, byDefault);
+            }
+            return new Binding(c, c.abi() == FREEBSD_12 ? v15 : v10);
+        }
+
+        /** {@code void *dlvsym(void *handle, const char *symbol, const char *version);} NULL when not found. */
+        private static MemorySegment dlvsym(MemorySegment function, String version) {
+            MethodHandle h = LINKER.downcallHandle(function, FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+            MemorySegment rtldDefault = MemorySegment.ofAddress(-2L);   // FreeBSD's RTLD_DEFAULT, (void *)-2
+            try (Arena a = Arena.ofConfined()) {
+                return (MemorySegment) h.invokeExact(rtldDefault, a.allocateFrom("kevent"), a.allocateFrom(version));
+            } catch (Throwable t) {
+                throw linkageFailure(t);
+            }
+        }
     }
     // snippet-end kqueue-handles
 
@@ -128,7 +212,7 @@ public final class BsdKqueue {
         return switch (filter) {
             case EVFILT_READ -> "EVFILT_READ";
             case EVFILT_WRITE -> "EVFILT_WRITE";
-            default -> "filter " + filter;
+            default -> "filter " + filter;       // EVFILT_USER's number depends on the OS: see Abi
         };
     }
 }

@@ -33,12 +33,19 @@ public final class Platform {
         };
     }
 
-    /** FreeBSD's major version (12 changed struct kevent to 64 bytes); 0 when not FreeBSD. */
+    /**
+     * The FreeBSD kernel's major version from {@code os.version}; 0 when not FreeBSD.
+     * Only the fallback of {@link BsdKqueue#freeBsdAbi} reads it: struct kevent's size
+     * is fixed by libc's symbol version, and a jail can run an older libc than the kernel.
+     */
     public static int freeBsdMajor() {
-        if (OS != Os.FREEBSD) return 0;
-        String v = System.getProperty("os.version", "0");
+        return OS == Os.FREEBSD ? freeBsdMajor(System.getProperty("os.version", "")) : 0;
+    }
+
+    /** "12.4-RELEASE-p3" gives 12; anything without leading digits gives 0 (unreadable). */
+    static int freeBsdMajor(String osVersion) {
         int end = 0;
-        while (end < v.length() && Character.isDigit(v.charAt(end))) end++;
-        return end == 0 ? 0 : Integer.parseInt(v.substring(0, end));
+        while (end < osVersion.length() && end < 9 && Character.isDigit(osVersion.charAt(end))) end++;
+        return end == 0 ? 0 : Integer.parseInt(osVersion.substring(0, end));
     }
 }

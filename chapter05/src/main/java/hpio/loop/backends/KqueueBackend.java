@@ -21,105 +21,142 @@ import hpio.loop.FiredEvents;
 import hpio.nativeio.BsdKqueue;
 import hpio.nativeio.Errno;
 import hpio.nativeio.NativeIOException;
-import hpio.nativeio.Platform;
 import hpio.nativeio.Posix;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * macOS and FreeBSD kqueue(2): like epoll, the kernel keeps the interest list and a
- * wait costs O(ready). Unlike epoll, it watches (fd, filter) pairs: READ and WRITE
+ * wait costs O(ready). Unlike epoll, it watches (ident, filter) pairs: READ and WRITE
  * are two separate registrations (EVFILT_READ, EVFILT_WRITE), added and deleted
- * one by one as the interest changes, and each fires as its own event.
+ * one by one as the interest changes, and each fires as its own event. The wake-up
+ * is a third kind, EVFILT_USER, which needs no fd at all (as in Netty's kqueue loop).
  */
 public final class KqueueBackend implements Backend {
     /** The calls this backend makes: the real ones, or (in the tests on Linux) a recording fake. */
     interface Syscalls {
         int kqueue(MemorySegment cs);
-
         int kevent(MemorySegment cs, int kq, MemorySegment changes, int nChanges,
                    MemorySegment events, int nEvents, MemorySegment timeout);
-
         int close(MemorySegment cs, int fd);
     }
 
     private static final Syscalls REAL = new Syscalls() {
         @Override public int kqueue(MemorySegment cs) { return BsdKqueue.kqueue(cs); }
-
         @Override public int kevent(MemorySegment cs, int kq, MemorySegment changes, int nChanges,
                                     MemorySegment events, int nEvents, MemorySegment timeout) {
             return BsdKqueue.kevent(cs, kq, changes, nChanges, events, nEvents, timeout);
         }
-
         @Override public int close(MemorySegment cs, int fd) { return Posix.close(cs, fd); }
     };
 
+    /** EVFILT_USER idents are a namespace of their own, not fds: 0 cannot clash with fd 0's filters. */
+    static final int WAKEUP_IDENT = 0;
+    private static final short[] FILTERS = {EVFILT_READ, EVFILT_WRITE};
+
     private final Syscalls sys;
+    private final short evfiltUser;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment cs = Posix.newCallState(arena);
+    private final MemorySegment cs = Posix.newCallState(arena);       // the loop thread's
     private final MemorySegment timeout = arena.allocate(BsdKqueue.TIMESPEC);
     private final MemorySegment change;
     private final MemorySegment ready;
     private final long keventSize;
     private final int capacity;
     private final int kq;
-    private final FdWaker waker;
+    // wakeup() runs on other threads: its own change and call state, written under
+    // wakeLock, which close() also takes, so none is used after the arena is gone.
+    private final Object wakeLock = new Object();
+    private final MemorySegment trigger;
+    private final MemorySegment wakeCs = Posix.newCallState(arena);
+    private final AtomicBoolean wakePending = new AtomicBoolean();
+    private boolean closed;                                           // guarded by wakeLock
+    // What update() has applied so far, as the changes that would undo it (at most four).
+    private final short[] undoFilter = new short[4];
+    private final int[] undoFlags = new int[4];
+    private int undoCount;
 
     public KqueueBackend(int batchSize) throws IOException {
-        this(batchSize, REAL, BsdKqueue.keventLayout(Platform.OS, Platform.freeBsdMajor()));
+        this(batchSize, REAL, BsdKqueue.abi());
     }
 
-    KqueueBackend(int batchSize, Syscalls sys, StructLayout kevent) throws IOException {
+    KqueueBackend(int batchSize, Syscalls sys, BsdKqueue.Abi abi) throws IOException {
         this.sys = sys;
+        evfiltUser = abi.evfiltUser();
         capacity = batchSize;
-        keventSize = kevent.byteSize();
+        keventSize = abi.kevent().byteSize();
         // Zeroed once: fflags, data, udata (and FreeBSD 12's ext[4]) are never written.
-        change = arena.allocate(kevent);
-        ready = arena.allocate(kevent, batchSize);
+        change = arena.allocate(abi.kevent());
+        trigger = arena.allocate(abi.kevent());
+        ready = arena.allocate(abi.kevent(), batchSize);
         kq = sys.kqueue(cs);
         if (kq < 0) {
             int errno = Posix.errno(cs);
             arena.close();
             throw new NativeIOException("kqueue()", errno);
         }
-        FdWaker w = null;
         try {
-            w = new FdWaker();
-            submit(w.fd(), EVFILT_READ, EV_ADD);
-        } catch (IOException | RuntimeException e) {
-            if (w != null) w.close();
+            // EV_CLEAR: delivering the event resets it, so one trigger wakes one wait.
+            submit(WAKEUP_IDENT, evfiltUser, EV_ADD | EV_CLEAR);
+        } catch (NativeIOException e) {
             sys.close(cs, kq);
             arena.close();
             throw e;
         }
-        waker = w;
+        trigger.set(JAVA_LONG, IDENT_OFFSET, WAKEUP_IDENT);
+        trigger.set(JAVA_SHORT, FILTER_OFFSET, evfiltUser);
+        trigger.set(JAVA_INT, FFLAGS_OFFSET, BsdKqueue.NOTE_TRIGGER);    // flags stay 0: no EV_ADD
     }
 
     @Override public String name() { return "kqueue"; }
 
     @Override public boolean supportsEdgeTriggered() { return true; }
 
-    // snippet-start kqueue-update
-    /** Moves fd from interest {@code from} to {@code to}, one filter at a time. */
-    private void update(int fd, int from, int to) throws NativeIOException {
-        // EV_CLEAR is fixed when a filter is added (a later EV_ADD does not change
-        // it), so a switch between level and edge deletes and re-adds the filters.
-        boolean readd = ((from ^ to) & Events.EDGE) != 0;
-        // Edge-triggered: EV_CLEAR resets the filter's state once it is delivered, so
-        // it fires again only on new data; the handler must drain to EAGAIN.
-        int add = EV_ADD | ((to & Events.EDGE) != 0 ? EV_CLEAR : 0);   // EV_ADD also enables
-        // If the second filter's change fails, the first stays done (as in Redis):
-        // the exception tells the caller, who is expected to close the fd.
-        update(fd, EVFILT_READ, (from & Events.READ) != 0, (to & Events.READ) != 0, readd, add);
-        update(fd, EVFILT_WRITE, (from & Events.WRITE) != 0, (to & Events.WRITE) != 0, readd, add);
+    private static boolean watches(int interest, short filter) {
+        return (interest & (filter == EVFILT_READ ? Events.READ : Events.WRITE)) != 0;
     }
 
-    private void update(int fd, short filter, boolean was, boolean now, boolean readd, int add)
-            throws NativeIOException {
-        if (was && (!now || readd)) submit(fd, filter, EV_DELETE);
-        if (now && (!was || readd)) submit(fd, filter, add);
+    // snippet-start kqueue-update
+    /**
+     * Moves fd from interest {@code from} to {@code to} so that it cannot half-apply:
+     * adds first (an extra filter for a moment is harmless: the loop masks events by
+     * interest), deletes last, and on a failure the changes already made are undone
+     * in reverse, so the kernel holds the old interest, as the loop's table still says.
+     * (If even an undo fails, it rides along as a suppressed exception.)
+     */
+    private void update(int fd, int from, int to) throws NativeIOException {
+        int oldAdd = EV_ADD | ((from & Events.EDGE) != 0 ? EV_CLEAR : 0);
+        // Edge-triggered: EV_CLEAR resets the filter's state once it is delivered, so
+        // it fires again only on new data; the handler must drain to EAGAIN.
+        int newAdd = EV_ADD | ((to & Events.EDGE) != 0 ? EV_CLEAR : 0);   // EV_ADD also enables
+        undoCount = 0;
+        try {
+            for (short f : FILTERS) if (watches(to, f) && !watches(from, f)) apply(fd, f, newAdd, EV_DELETE);
+            // EV_CLEAR is fixed when a filter is added (a later EV_ADD keeps it), so a
+            // switch between level and edge deletes and re-adds each kept filter.
+            for (short f : FILTERS) {
+                if (oldAdd == newAdd || !watches(to, f) || !watches(from, f)) continue;
+                apply(fd, f, EV_DELETE, oldAdd);
+                apply(fd, f, newAdd, EV_DELETE);
+            }
+            for (short f : FILTERS) if (watches(from, f) && !watches(to, f)) apply(fd, f, EV_DELETE, oldAdd);
+        } catch (NativeIOException e) {
+            while (undoCount > 0) {
+                undoCount--;
+                try { submit(fd, undoFilter[undoCount], undoFlags[undoCount]); }
+                catch (NativeIOException u) { e.addSuppressed(u); }
+            }
+            throw e;
+        }
+    }
+
+    private void apply(int fd, short filter, int flags, int undo) throws NativeIOException {
+        submit(fd, filter, flags);
+        undoFilter[undoCount] = filter;
+        undoFlags[undoCount++] = undo;                     // what would take this change back
     }
     // snippet-end kqueue-update
 
@@ -131,30 +168,42 @@ public final class KqueueBackend implements Backend {
      * (Batching all changes into one call with EV_RECEIPT would save syscalls.)
      */
     // snippet-start kqueue-submit
-    private void submit(int fd, short filter, int flags) throws NativeIOException {
-        change.set(JAVA_LONG, IDENT_OFFSET, fd);
+    private void submit(int ident, short filter, int flags) throws NativeIOException {
+        change.set(JAVA_LONG, IDENT_OFFSET, ident);
         change.set(JAVA_SHORT, FILTER_OFFSET, filter);
         change.set(JAVA_SHORT, FLAGS_OFFSET, (short) flags);
-        if (sys.kevent(cs, kq, change, 1, MemorySegment.NULL, 0, MemorySegment.NULL) < 0) {
-            String action = (flags & EV_DELETE) != 0 ? "EV_DELETE"
-                    : (flags & EV_CLEAR) != 0 ? "EV_ADD|EV_CLEAR" : "EV_ADD";
-            throw new NativeIOException(
-                    "kevent(" + action + " " + BsdKqueue.filterName(filter) + ", fd=" + fd + ")", Posix.errno(cs));
-        }
+        int r;
+        do r = sys.kevent(cs, kq, change, 1, MemorySegment.NULL, 0, MemorySegment.NULL);
+        while (r < 0 && Posix.errno(cs) == Errno.EINTR);
+        if (r >= 0) return;
+        int errno = Posix.errno(cs);
+        // Deleting what is gone counts as done (libuv's uv__kqueue_delete): ENOENT, the
+        // filter is not there; EBADF, the fd was closed first, and close(2) drops its filters.
+        if ((flags & EV_DELETE) != 0 && (errno == Errno.ENOENT || errno == Errno.EBADF)) return;
+        String action = (flags & EV_DELETE) != 0 ? "EV_DELETE" : (flags & EV_CLEAR) != 0 ? "EV_ADD|EV_CLEAR" : "EV_ADD";
+        String what = filter == evfiltUser ? "EVFILT_USER, ident=" : BsdKqueue.filterName(filter) + ", fd=";
+        throw new NativeIOException("kevent(" + action + " " + what + ident + ")", errno);
     }
     // snippet-end kqueue-submit
 
-    @Override
-    public void add(int fd, int interest) throws IOException { update(fd, 0, interest); }
+    @Override public void add(int fd, int interest) throws IOException { update(fd, 0, interest); }
 
+    @Override public void modify(int fd, int from, int to) throws IOException { update(fd, from, to); }
+
+    /**
+     * The loop has already forgotten fd, so nothing is undone here: every filter is
+     * deleted even after one fails, and the first failure is thrown.
+     */
     @Override
-    public void modify(int fd, int oldInterest, int newInterest) throws IOException {
-        update(fd, oldInterest, newInterest);
+    public void remove(int fd, int oldInterest) throws IOException {
+        NativeIOException failure = null;
+        for (short f : FILTERS) {
+            if (!watches(oldInterest, f)) continue;
+            try { submit(fd, f, EV_DELETE); }
+            catch (NativeIOException e) { if (failure == null) failure = e; else failure.addSuppressed(e); }
+        }
+        if (failure != null) throw failure;
     }
-
-    /** Call it before close(2): closing an fd drops its filters, and a later EV_DELETE fails (EBADF). */
-    @Override
-    public void remove(int fd, int oldInterest) throws IOException { update(fd, oldInterest, 0); }
 
     static int fromKevent(short filter, int flags, int fflags) {
         // EV_ERROR marks a change that failed (data = its errno), not readiness. Our
@@ -178,6 +227,9 @@ public final class KqueueBackend implements Backend {
             timeout.set(JAVA_LONG, 8, (timeoutMillis % 1000) * 1_000_000L);     // tv_nsec
             ts = timeout;
         }
+        // Re-arm before waiting: a wakeup() from now on triggers again, so none is lost
+        // (one that triggered earlier only makes this wait return at once).
+        wakePending.set(false);
         int n = sys.kevent(cs, kq, MemorySegment.NULL, 0, ready, capacity, ts);
         if (n < 0) {
             int errno = Posix.errno(cs);
@@ -187,13 +239,10 @@ public final class KqueueBackend implements Backend {
         int filled = 0;
         for (int i = 0; i < n; i++) {
             long base = i * keventSize;
+            short filter = ready.get(JAVA_SHORT, base + FILTER_OFFSET);
+            if (filter == evfiltUser) continue;            // our own wake-up, not an event for the loop
             int fd = (int) ready.get(JAVA_LONG, base + IDENT_OFFSET);
-            if (fd == waker.fd()) {                        // our own wake-up, not an event for the loop
-                waker.drain();
-                continue;
-            }
-            int events = fromKevent(ready.get(JAVA_SHORT, base + FILTER_OFFSET),
-                    Short.toUnsignedInt(ready.get(JAVA_SHORT, base + FLAGS_OFFSET)),
+            int events = fromKevent(filter, Short.toUnsignedInt(ready.get(JAVA_SHORT, base + FLAGS_OFFSET)),
                     ready.get(JAVA_INT, base + FFLAGS_OFFSET));
             // A readable and writable fd comes back as two entries (one per filter).
             // Adjacent ones are merged; others stay separate, which the loop accepts.
@@ -207,12 +256,30 @@ public final class KqueueBackend implements Backend {
         // snippet-end kqueue-wait
     }
 
+    /** Any thread. One NOTE_TRIGGER per wait at most: later calls see one on its way. */
     @Override
-    public void wakeup() { waker.wake(); }
+    public void wakeup() {
+        if (!wakePending.compareAndSet(false, true)) return;
+        synchronized (wakeLock) {
+            if (closed) return;                            // the kq number may belong to someone else by now
+            int r;
+            do r = sys.kevent(wakeCs, kq, trigger, 1, MemorySegment.NULL, 0, MemorySegment.NULL);
+            while (r < 0 && Posix.errno(wakeCs) == Errno.EINTR);
+            if (r < 0) {
+                wakePending.set(false);                    // let the next call try again
+                throw new UncheckedIOException(new NativeIOException(
+                        "kevent(NOTE_TRIGGER EVFILT_USER, ident=" + WAKEUP_IDENT + ")", Posix.errno(wakeCs)));
+            }
+        }
+    }
 
+    /** Closing the kqueue drops every filter in it, the wake-up's included. */
     @Override
     public void close() throws IOException {
-        waker.close();
+        synchronized (wakeLock) {
+            if (closed) return;
+            closed = true;
+        }
         int r = sys.close(cs, kq);
         int errno = Posix.errno(cs);
         arena.close();
