@@ -44,6 +44,10 @@ public interface Backend extends AutoCloseable {
      * ready), or the next one return at once. The only method called from other
      * threads. The backend owns whatever this takes (an eventfd, a pipe, an
      * EVFILT_USER event, nio's own wake-up) and never reports it as an event.
+     * A wake-up already pending makes another one free. If the kernel refuses
+     * the wake-up itself (kqueue's NOTE_TRIGGER), this throws
+     * {@link java.io.UncheckedIOException}; a full eventfd or pipe means the loop
+     * is awake already, so those never fail.
      */
     void wakeup();
 

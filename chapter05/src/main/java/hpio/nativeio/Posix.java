@@ -56,6 +56,7 @@ public final class Posix {
     public static final int IPPROTO_TCP = 6;
     public static final int TCP_NODELAY = 1;
     public static final int SHUT_WR = 1;
+    public static final int F_GETFD = 1;
     public static final int F_SETFD = 2;
     public static final int F_GETFL = 3;
     public static final int F_SETFL = 4;
