@@ -2,7 +2,6 @@ package hpio.lb;
 
 import hpio.loop.EventLoop;
 import hpio.loop.EventLoops;
-import hpio.lb.hooks.IdleNode;
 import hpio.loop.IoHandler;
 import hpio.loop.Timer;
 import hpio.net.PeerAddress;
@@ -22,8 +21,8 @@ import org.openjdk.jol.vm.VM;
  * {@code make footprint}: what one proxied connection costs in memory, with JOL.
  *
  * <ol>
- *   <li>The field layout of {@link Connection}, of its two {@link Flow}s, of its
- *       connect {@link Timer} and of its IdleNode (made only with --idle-timeout).</li>
+ *   <li>The field layout of {@link Connection}, of its two {@link Flow}s and of
+ *       its connect {@link Timer} (with --idle-timeout it has a second).</li>
  *   <li>The heap one idle proxied connection holds, item by item: its share of
  *       the pool (the objects and the array slot), the event loop's per-fd entries
  *       for its two fds, and the backend's own per-fd heap, per backend.</li>
@@ -68,7 +67,7 @@ public final class Footprint {
 
         out.println("== 1. Field layout of one connection (hpio.lb.Connection and the parts it holds)");
         out.println();
-        for (Class<?> c : List.of(Connection.class, Flow.class, Timer.class, IdleNode.class)) {
+        for (Class<?> c : List.of(Connection.class, Flow.class, Timer.class)) {
             out.print(ClassLayout.parseClass(c).toPrintable());
             out.println();
         }
@@ -78,7 +77,8 @@ public final class Footprint {
         // The timer and its task (a lambda holding the connection): what GraphLayout finds
         // from a bare connection, less the connection and its flows.
         long timer = GraphLayout.parseInstance(new Connection(0, null, false)).totalSize() - connection - 2 * flow;
-        long idleNode = ClassLayout.parseClass(IdleNode.class).instanceSize();
+        long idleTimer = GraphLayout.parseInstance(new Connection(0, null, true)).totalSize()
+                - GraphLayout.parseInstance(new Connection(0, null, false)).totalSize();
         long slot = ref;                                          // its slot in the pool's Connection[]
         long loopPerFd = ref + 4 + 4;                             // EventLoop: handlers[fd], interest[fd], generation[fd]
         long own = connection + 2 * flow + timer + slot;
@@ -89,7 +89,8 @@ public final class Footprint {
         rows.add(new String[] {"Connection object", String.valueOf(connection), "made once by the pool, reused"});
         rows.add(new String[] {"2 x Flow", String.valueOf(2 * flow), "toBackend, toClient; idle: no buffer held"});
         rows.add(new String[] {"connect Timer and its task", String.valueOf(timer), "armed only while connecting"});
-        rows.add(new String[] {"IdleNode (--idle-timeout only)", "(" + idleNode + ")", "not counted in the total"});
+        rows.add(new String[] {"idle Timer and its task (--idle-timeout only)", "(" + idleTimer + ")",
+                "not counted in the total"});
         rows.add(new String[] {"pool slot (Connection[] element)", String.valueOf(slot), ""});
         rows.add(new String[] {"EventLoop per fd x 2 fds", String.valueOf(2 * loopPerFd),
                 "handler ref " + ref + " + interest int 4 + generation int 4, per fd"});

@@ -27,17 +27,17 @@ public final class ConnectionPool {
 
     private final int capacity;
     private final LoadBalancer owner;
-    private final boolean tracksIdle;
+    private final boolean idleTimeouts;
     private Connection[] made = new Connection[16];
     private int madeCount;
     private Connection free;
     private volatile int inUse;       // volatile: tests and the status line read it from other threads
 
-    ConnectionPool(int capacity, LoadBalancer owner, boolean tracksIdle) {
+    ConnectionPool(int capacity, LoadBalancer owner, boolean idleTimeouts) {
         if (capacity < 1) throw new IllegalArgumentException("pool size must be at least 1, was " + capacity);
         this.capacity = capacity;
         this.owner = owner;
-        this.tracksIdle = tracksIdle;
+        this.idleTimeouts = idleTimeouts;
     }
 
     // snippet-start pool
@@ -67,7 +67,7 @@ public final class ConnectionPool {
     private Connection make() {
         try {
             if (madeCount == made.length) made = Arrays.copyOf(made, (int) Math.min(capacity, 2L * made.length));
-            Connection c = new Connection(madeCount, owner, tracksIdle);
+            Connection c = new Connection(madeCount, owner, idleTimeouts);
             made[madeCount++] = c;
             return c;
         } catch (OutOfMemoryError e) {

@@ -1,26 +1,25 @@
 package hpio.lb;
 
-import hpio.lb.hooks.OutboundBuffer;
+import hpio.lb.hooks.FlowPort;
 import hpio.lb.hooks.Pump;
+import hpio.lb.hooks.WriteQueue;
 import hpio.net.IoBuffer;
 import java.io.IOException;
 
 /**
- * Bytes going one way through a {@link Connection}. In the baseline nothing is
- * held: what is read is written at once from the balancer's shared buffer. Only a
- * short write leaves bytes behind; they move to a spare buffer until the
- * destination takes them, and reading from the source pauses meanwhile, so memory
- * per connection stays bounded. With --write-buffer an {@link OutboundBuffer}
- * (exercise 2) holds them instead.
+ * Bytes going one way through a {@link Connection}. Nothing is held in the common
+ * case: what is read is written at once from the balancer's shared buffer. What
+ * the destination does not take goes to the flow's {@link WriteQueue} (the
+ * baseline's {@link SpareBufferQueue}, or exercise 4's), which decides, through
+ * this flow as its {@link FlowPort}, when to watch for WRITE and when to pause
+ * the source.
  */
-final class Flow implements Pump {
+final class Flow implements Pump, FlowPort {
     final Connection connection;
     final boolean fromClient;
-    IoBuffer pending;              // baseline: null unless a short write left bytes behind
-    int pendingOffset;
-    int pendingLength;
-    OutboundBuffer buffer;         // --write-buffer: made on first need, kept for reuse
+    WriteQueue queue;              // made on the first short write, kept for the slot's next connections
     boolean paused;                // the destination is full: do not read the source
+    boolean watchingWrite;         // the destination is to be watched for WRITE
     boolean sourceEof;             // the source sent FIN (read returned 0)
     boolean done;                  // ... and we passed it on with shutdown(SHUT_WR)
 
@@ -35,18 +34,27 @@ final class Flow implements Pump {
 
     boolean wantsRead() { return !sourceEof && !paused; }
 
-    /** Bytes wait for the destination: it must be watched for WRITE. */
-    boolean hasOutput() { return pendingLength > 0 || (buffer != null && buffer.size() > 0); }
+    /** Bytes wait for the destination. */
+    boolean hasOutput() { return queue != null && queue.size() > 0; }
 
     @Override
-    public int pumpOnce() throws IOException {
+    public int pumpOnce() {
         return connection.owner.forwarder().pumpOnce(this);
     }
 
+    @Override
+    public int write(IoBuffer buffer, int offset, int length) throws IOException {
+        return connection.owner.forwarder().write(this, buffer, offset, length);
+    }
+
+    @Override
+    public void watchWrite(boolean on) { watchingWrite = on; }
+
+    @Override
+    public void pauseSource(boolean paused) { this.paused = paused; }
+
     void reset() {
-        pending = null;
-        pendingOffset = pendingLength = 0;
-        if (buffer != null) buffer.clear();
-        paused = sourceEof = done = false;
+        if (queue != null) queue.clear();
+        paused = watchingWrite = sourceEof = done = false;
     }
 }

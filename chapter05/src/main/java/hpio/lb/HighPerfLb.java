@@ -40,7 +40,8 @@ public final class HighPerfLb implements Callable<Integer> {
     String algorithm;
 
     @Option(names = {"-e", "--event-backend"}, paramLabel = "NAME", defaultValue = "auto",
-            description = "auto | select | poll | epoll | kqueue | nio (default: ${DEFAULT-VALUE})")
+            description = "auto | select | poll | epoll | kqueue | nio, or student-epoll (exercise 1)"
+                    + " (default: ${DEFAULT-VALUE})")
     String eventBackend;
 
     @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
@@ -62,22 +63,22 @@ public final class HighPerfLb implements Callable<Integer> {
     @Option(names = "-v", description = "print a status line every few seconds")
     boolean verbose;
 
-    @Option(names = "--edge-triggered", description = "exercise 1: edge-triggered registrations (epoll, kqueue)")
+    @Option(names = "--edge-triggered", description = "exercise 3: edge-triggered registrations (epoll, kqueue)")
     boolean edgeTriggered;
 
     @Option(names = "--write-buffer", arity = "0..1", paramLabel = "KIB", fallbackValue = "64",
-            description = "exercise 2: per-direction write buffers, high watermark KIB (64 if no value), low half")
+            description = "exercise 4: per-direction write buffers, high watermark KIB (64 if no value), low half")
     Integer writeBufferKib;
 
     @Option(names = "--idle-timeout", arity = "0..1", paramLabel = "SECONDS", fallbackValue = "60",
-            description = "exercise 3: close connections idle this long (60 if no value; 0.3 = 300 ms)")
+            description = "exercise 5: close connections idle this long (60 if no value; 0.3 = 300 ms)")
     Double idleTimeoutSeconds;
 
-    @Option(names = "--graceful", description = "exercise 4: on SIGTERM/SIGINT stop accepting and drain (30 s)")
+    @Option(names = "--graceful", description = "exercise 6: on SIGTERM/SIGINT stop accepting and drain (30 s)")
     boolean graceful;
 
     @Option(names = "--drain-timeout", paramLabel = "SECONDS",
-            description = "exercise 4: like --graceful, closing what is left after SECONDS")
+            description = "exercise 6: like --graceful, closing what is left after SECONDS")
     Integer drainTimeout;
 
     @Option(names = "--solutions", description = "use the reference solutions for the exercise options"
@@ -121,7 +122,7 @@ public final class HighPerfLb implements Callable<Integer> {
 
     private static String available() {
         List<String> names = new ArrayList<>();
-        for (String n : EventLoops.NAMES) if (EventLoops.isAvailable(n)) names.add(n);
+        for (String n : EventLoops.allNames()) if (EventLoops.isAvailable(n)) names.add(n);
         return String.join(", ", names);
     }
 

@@ -1,27 +1,28 @@
 package hpio.lb;
 
 import hpio.lb.hooks.ExerciseKit;
-import hpio.lb.hooks.IdleTracker;
-import hpio.lb.hooks.OutboundBuffer;
+import hpio.lb.hooks.FlowPort;
+import hpio.lb.hooks.IdlePolicy;
 import hpio.lb.hooks.ReadPolicy;
 import hpio.lb.hooks.ShutdownControl;
+import hpio.lb.hooks.WriteQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The exercise seams a balancer runs with, as objects: the baseline, or what an
  * {@link ExerciseKit} made for the options switched on. Built by
  * {@link HighPerfLb} (or a test) and handed to the {@link LoadBalancer}.
  *
- * @param readPolicy   how readiness is consumed: level-triggered, or exercise 1's
- * @param writeBuffers null for the baseline's short-write handling, else makes
- *                     exercise 2's buffer, one per flow that needs one
- * @param idle         null when connections never time out, else exercise 3's tracker
- * @param shutdown     null when a signal stops at once, else exercise 4's control
- * @param origin       where the exercise objects come from ("exercises", "solutions", a test)
- * @param description  the exercises switched on, for the start-up line ("" when none)
+ * @param readPolicy  how readiness is consumed: level-triggered, or exercise 3's
+ * @param writeQueues null for the baseline's spare buffers, else makes exercise
+ *                    4's queue for a flow (once, on its first short write)
+ * @param idle        null when connections never time out, else exercise 5's policy
+ * @param shutdown    null when a signal stops at once, else exercise 6's control
+ * @param origin      where the exercise objects come from ("exercises", "solutions", a test)
+ * @param description the exercises switched on, for the start-up line ("" when none)
  */
-public record Hooks(ReadPolicy readPolicy, Supplier<OutboundBuffer> writeBuffers, IdleTracker idle,
+public record Hooks(ReadPolicy readPolicy, Function<FlowPort, WriteQueue> writeQueues, IdlePolicy idle,
                     ShutdownControl shutdown, String origin, String description) {
 
     /** No exercise switched on. */
@@ -44,24 +45,24 @@ public record Hooks(ReadPolicy readPolicy, Supplier<OutboundBuffer> writeBuffers
         ReadPolicy read = ReadPolicy.LEVEL_TRIGGERED;
         if (ex.edgeTriggered()) {
             read = kit.edgeTriggered();
-            on.append("edge-triggered (ex1) ");
+            on.append("edge-triggered (ex3) ");
         }
-        Supplier<OutboundBuffer> buffers = null;
+        Function<FlowPort, WriteQueue> queues = null;
         int high = ex.writeBufferHighWatermark();
         if (high > 0) {
-            buffers = () -> kit.writeBuffer(high, high / 2);
-            on.append("write buffer ").append(high / 1024).append(" KiB (ex2) ");
+            queues = port -> kit.writeQueue(port, high, high / 2);
+            on.append("write buffer ").append(high / 1024).append(" KiB (ex4) ");
         }
-        IdleTracker idle = null;
+        IdlePolicy idle = null;
         if (ex.idleTimeoutMillis() > 0) {
-            idle = kit.idleTracker(TimeUnit.MILLISECONDS.toNanos(ex.idleTimeoutMillis()));
-            on.append("idle timeout ").append(ex.idleTimeoutMillis()).append(" ms (ex3) ");
+            idle = kit.idleTimeouts(TimeUnit.MILLISECONDS.toNanos(ex.idleTimeoutMillis()));
+            on.append("idle timeout ").append(ex.idleTimeoutMillis()).append(" ms (ex5) ");
         }
         ShutdownControl shutdown = null;
         if (ex.drainTimeoutSeconds() >= 0) {
             shutdown = kit.gracefulShutdown(TimeUnit.SECONDS.toNanos(ex.drainTimeoutSeconds()));
-            on.append("graceful shutdown, drain ").append(ex.drainTimeoutSeconds()).append(" s (ex4) ");
+            on.append("graceful shutdown, drain ").append(ex.drainTimeoutSeconds()).append(" s (ex6) ");
         }
-        return new Hooks(read, buffers, idle, shutdown, kit.origin(), on.toString().trim());
+        return new Hooks(read, queues, idle, shutdown, kit.origin(), on.toString().trim());
     }
 }

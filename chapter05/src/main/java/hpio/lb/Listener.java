@@ -113,6 +113,13 @@ final class Listener implements Acceptor {
         }
     }
 
+    /** Accepts every client in the listen queue (until EAGAIN, or accepting pauses); returns how many. */
+    int acceptPending() {
+        int n = 0;
+        while (acceptOne()) n++;
+        return n;
+    }
+
     /** Stops accepting and closes the listening socket (a drain, or the end). */
     void close() {
         if (!open) return;

@@ -1,9 +1,12 @@
 package hpio.lb;
 
+import hpio.lb.hooks.Drain;
 import hpio.lb.hooks.ExerciseKit;
+import hpio.lb.hooks.IdlePolicy;
 import hpio.lb.hooks.ShutdownControl;
 import hpio.loop.EventLoop;
 import hpio.loop.Timer;
+import hpio.loop.Timers;
 import hpio.net.OpenFiles;
 import hpio.net.Sockets;
 import hpio.transport.Transport;
@@ -36,16 +39,16 @@ public final class LoadBalancer implements AutoCloseable {
     private final Sockets sockets;
     private final Upstream[] upstreams;
     private final ConnectionPool pool;
-    private final IdleSweep idle;                 // null: connections never time out (exercise 3)
-    private final ShutdownControl shutdown;       // null: a signal stops at once (exercise 4)
+    private final IdlePolicy idle;                // null: connections never time out (exercise 5)
+    private final ShutdownControl shutdown;       // null: a signal stops at once (exercise 6)
+    private final Drain drain = new DrainPort();
     private final Forwarder forwarder;
     private final UpstreamConnector connector;
     private final Listener listener;
     private final int port;
     private final Timer statusTimer = new Timer(this::printStatus);
-    // Its only job is to end the loop's wait at the drain deadline, so run() looks again.
-    private final Timer drainDeadline = new Timer(() -> { });
     private volatile boolean stopping;
+    private Thread loopThread;
 
     /** With the exercise objects the config asks for, from the kit on the class path, and the real fd limit. */
     public LoadBalancer(LbConfig config, PrintStream log) throws IOException {
@@ -61,6 +64,7 @@ public final class LoadBalancer implements AutoCloseable {
         this.log = log;
         this.rateLimited = new RateLimitedLog(log);
         this.shutdown = hooks.shutdown();
+        this.idle = hooks.idle();
         upstreams = resolve(config.upstreams());
         Algorithm algorithm = Algorithm.of(config.algorithm(), upstreams.length);
 
@@ -77,8 +81,9 @@ public final class LoadBalancer implements AutoCloseable {
             int capacity = config.maxConnections() > 0 ? config.maxConnections()
                     : defaultPoolSize(files.soft(), loop.maxFd(), Runtime.getRuntime().maxMemory());
             pool = new ConnectionPool(capacity, this, hooks.idle() != null);
-            idle = hooks.idle() != null ? new IdleSweep(loop, hooks.idle(), this) : null;
-            forwarder = new Forwarder(this, loop, sockets, stats, hooks, idle);
+            hooks.readPolicy().attach(loop);
+            if (idle != null) idle.attach(loop);
+            forwarder = new Forwarder(this, loop, sockets, stats, hooks);
             connector = new UpstreamConnector(this, loop, sockets, upstreams, algorithm, forwarder, stats,
                     rateLimited, log, config);
             listenFd = sockets.listen(new InetSocketAddress(config.bindAddress(), config.port()), 4096);
@@ -88,6 +93,7 @@ public final class LoadBalancer implements AutoCloseable {
             listener.start();
             // Before the start-up line: a signal sent once it is printed must find the handlers.
             if (shutdown != null) shutdown.install(loop::wakeup);
+            loopThread = Thread.currentThread();      // until run() starts on its own thread
             log.printf("high_perf_lb: listening on %s:%d with %s, %s over %d backend(s), pool of up to %d"
                             + " connections, made as needed (%s)%n",
                     config.bindAddress(), port, loop.backendName(), algorithm.name(), upstreams.length,
@@ -142,28 +148,52 @@ public final class LoadBalancer implements AutoCloseable {
 
     /** Runs until {@link #stop()} (or, draining, until the last connection ends); then closes everything. */
     public void run() throws IOException {
+        loopThread = Thread.currentThread();
         if (config.verbose()) loop.schedule(statusTimer, config.statusIntervalMillis(), TimeUnit.MILLISECONDS);
         try {
             while (!stopping) {
                 loop.runOnce(-1);         // the timers and wakeup() decide how long
-                if (shutdown != null && shutdown.isDraining() && drained()) break;
+                if (shutdown != null) shutdown.onTurn(drain);
             }
         } finally {
             shutdownNow();
         }
     }
 
-    /** Exercise 4: the first signal closes the listener; the last connection or the deadline ends the run. */
-    private boolean drained() {
-        long now = loop.nanoTime();
-        if (listener.isOpen()) {
+    /** What exercise 6 may do to the balancer, on the loop's thread only. */
+    private final class DrainPort implements Drain {
+        private void onLoopThread(String what) {
+            if (Thread.currentThread() != loopThread) {
+                throw new IllegalStateException(what + " called from thread '" + Thread.currentThread().getName()
+                        + "': only the loop's thread may touch the loop (a signal handler must only record"
+                        + " the signal and wake the loop)");
+            }
+        }
+
+        @Override public boolean listening() { return listener.isOpen(); }
+
+        @Override public int acceptPending() {
+            onLoopThread("acceptPending()");
+            return listener.acceptPending();
+        }
+
+        @Override public void closeListener() {
+            onLoopThread("closeListener()");
+            if (!listener.isOpen()) return;
             listener.close();
             log.println("high_perf_lb: draining: listener closed, " + stats.activeConnections
                     + " connection(s) in flight");
-            long left = shutdown.nanosUntilDeadline(now);
-            if (left >= 0) loop.schedule(drainDeadline, left, TimeUnit.NANOSECONDS);
         }
-        return shutdown.shouldExit(stats.activeConnections, now);
+
+        @Override public int activeConnections() { return stats.activeConnections; }
+
+        @Override public void exit(String why) {
+            onLoopThread("exit()");
+            log.println("high_perf_lb: " + why);
+            stopping = true;
+        }
+
+        @Override public Timers timers() { return loop; }
     }
 
     private void printStatus() {
@@ -189,7 +219,6 @@ public final class LoadBalancer implements AutoCloseable {
             if (c.clientFd >= 0) release(c);
         }
         listener.close();
-        if (idle != null) idle.stop();
         loop.close();
     }
 
@@ -200,18 +229,34 @@ public final class LoadBalancer implements AutoCloseable {
     void release(Connection c) {
         if (c.clientFd < 0) return;                       // released already
         loop.cancel(c.connectTimer);
-        if (c.state == Connection.OPEN) upstreams[c.upstream].active--;
-        if (idle != null) idle.remove(c);
+        if (c.state == Connection.OPEN) {
+            upstreams[c.upstream].active--;
+            if (idle != null) idle.closed(c);
+        }
         closeFd(c.clientFd);
         closeFd(c.backendFd);
-        forwarder.releaseBuffers(c);
-        c.reset();
+        c.reset();                                        // its write queues give back what they hold
         pool.giveBack(c);
         stats.activeConnections--;
     }
     // snippet-end release
 
+    /** Both sides are connected (exercise 5 starts watching it). */
+    void opened(Connection c) {
+        if (idle != null) idle.opened(c);
+    }
+
+    /** Bytes moved on it: a read or a write that moved bytes. */
+    void traffic(Connection c) {
+        if (idle != null) idle.traffic(c);
+    }
+
+    void idleTimerFired(Connection c) {
+        if (c.state == Connection.OPEN) idle.timerFired(c);   // a timer left armed on a closed slot does nothing
+    }
+
     void closeIdle(Connection c) {
+        if (c.state != Connection.OPEN) return;
         stats.idleClosed++;
         release(c);
     }
@@ -260,13 +305,13 @@ public final class LoadBalancer implements AutoCloseable {
 
     public long rejectedPoolFull() { return stats.rejectedPoolFull; }
 
-    /** Bytes one flow's write buffer held at most (exercise 2's bound: high watermark plus one read). */
+    /** Bytes one flow's write buffer held at most (exercise 4: at most the high watermark plus one read). */
     public int maxBuffered() { return stats.maxBuffered; }
 
-    /** Connections closed for being idle (exercise 3). */
+    /** Connections closed for being idle (exercise 5). */
     public long idleClosed() { return stats.idleClosed; }
 
-    /** How many times the loop waited in the kernel (exercise 1 compares modes by it). */
+    /** How many times the loop waited in the kernel (exercise 3 compares modes by it). */
     public long loopWaits() { return loop.waits(); }
 
     /** Handler calls that threw: each cost one connection, never the balancer. */

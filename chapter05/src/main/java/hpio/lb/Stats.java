@@ -13,7 +13,7 @@ final class Stats {
     volatile long acceptErrors;
     volatile long idleClosed;
     volatile long handlerFailures;
-    volatile int maxBuffered;          // most bytes one flow's write buffer held (exercise 2's bound)
+    volatile int maxBuffered;          // most bytes one flow's write buffer held (exercise 4's bound)
 
     String statusLine(Upstream[] upstreams, ConnectionPool pool) {
         StringBuilder b = new StringBuilder("high_perf_lb: active ").append(activeConnections);

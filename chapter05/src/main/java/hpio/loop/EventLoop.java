@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Single-threaded: every method except {@link #wakeup()} must be called from
  * the thread that runs the loop. The loop never closes the fds registered with it.
  */
-public final class EventLoop implements AutoCloseable {
+public final class EventLoop implements Timers, AutoCloseable {
     private final Backend backend;
     private final FiredEvents fired;
     private final int[] firedGeneration;
@@ -145,6 +145,7 @@ public final class EventLoop implements AutoCloseable {
     // ---------------------------------------------------------------- timers
 
     /** The loop's clock: System.nanoTime(), the scale of every deadline. */
+    @Override
     public long nanoTime() { return System.nanoTime(); }
 
     /**
@@ -152,6 +153,7 @@ public final class EventLoop implements AutoCloseable {
      * timer already armed is moved to the new deadline (re-armed): it runs once,
      * not twice. Allocates nothing.
      */
+    @Override
     public void schedule(Timer timer, long delay, TimeUnit unit) {
         ensureOpen();
         long nanos = Math.max(0, unit.toNanos(delay));
@@ -159,6 +161,7 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /** Disarms {@code timer}; a no-op if it is not armed (or has already run). */
+    @Override
     public void cancel(Timer timer) {
         timers.cancel(timer);
     }

@@ -8,15 +8,33 @@ import hpio.loop.backends.SelectBackend;
 import hpio.nativeio.Platform;
 import java.io.IOException;
 import java.nio.channels.SelectableChannel;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.function.IntFunction;
 
 /** Picks and opens a backend: by name, or "auto" for the best this OS has. */
 public final class EventLoops {
     private EventLoops() {}
 
-    /** Every backend name, as accepted by {@link #open}. */
+    /** The built-in backends' names, as accepted by {@link #open}. */
     public static final List<String> NAMES = List.of("select", "poll", "epoll", "kqueue", "nio");
+
+    /** Backends from outside (the exercises' own), found once through ServiceLoader. */
+    private static final List<BackendProvider> PROVIDED =
+            ServiceLoader.load(BackendProvider.class).stream().map(ServiceLoader.Provider::get).toList();
+
+    private static BackendProvider provided(String name) {
+        for (BackendProvider p : PROVIDED) if (p.name().equals(name)) return p;
+        return null;
+    }
+
+    /** Every name {@link #open} takes here: the built-ins, then any provided ones. */
+    public static List<String> allNames() {
+        List<String> all = new ArrayList<>(NAMES);
+        for (BackendProvider p : PROVIDED) all.add(p.name());
+        return all;
+    }
 
     // snippet-start choose-backend
     /** The order "auto" tries them in, best first (the one place this is decided). */
@@ -36,21 +54,25 @@ public final class EventLoops {
             case "kqueue" -> Platform.isBsd();
             case "poll", "select" -> posix;
             case "nio" -> true;
-            default -> false;
+            default -> provided(name) != null && provided(name).unavailableReason() == null;
         };
     }
 
     /** Whether the backend {@code name} can register {@link Events#EDGE} ("auto" means what it picks here). */
     public static boolean supportsEdgeTriggered(String name) {
         String chosen = name.equals("auto") ? autoName() : name;
+        BackendProvider p = provided(chosen);
+        if (p != null) return p.supportsEdgeTriggered();
         return chosen.equals("epoll") || chosen.equals("kqueue");
     }
 
     /** Why {@code name} cannot be opened here, or null when it can. */
     public static String unavailableReason(String name) {
         if (name.equals("auto")) return null;
+        BackendProvider p = provided(name);
+        if (p != null) return p.unavailableReason();
         if (!NAMES.contains(name)) {
-            return "unknown event backend '" + name + "' (choose auto, " + String.join(", ", NAMES) + ")";
+            return "unknown event backend '" + name + "' (choose auto, " + String.join(", ", allNames()) + ")";
         }
         if (isAvailable(name)) return null;
         String needs = switch (name) {
@@ -88,7 +110,8 @@ public final class EventLoops {
             throw new IllegalArgumentException("the nio backend needs the channel lookup of its socket layer");
         }
         // snippet-start open-backend
-        Backend backend = switch (chosen) {
+        BackendProvider p = provided(chosen);
+        Backend backend = p != null ? p.open(batchSize) : switch (chosen) {
             case "select" -> new SelectBackend();
             case "poll" -> new PollBackend();
             case "epoll" -> new EpollBackend(batchSize);

@@ -1,15 +1,19 @@
 package hpio.lb.hooks;
 
+import hpio.loop.Timers;
 import java.io.IOException;
 
 /**
  * How readiness is consumed: level-triggered (the baseline: a little per wake-up,
- * the kernel reminds us of the rest) or edge-triggered (exercise 1: told once,
- * so everything must be taken at once).
+ * the kernel reminds us of the rest) or edge-triggered (exercise 3: told when
+ * bytes arrive, not while they wait, so what is left must be remembered).
  */
 public interface ReadPolicy {
     /** Added to every registration: 0, or {@link hpio.loop.Events#EDGE}. */
     int registrationFlags();
+
+    /** Called once, before any event: the loop's timers, for work to come back to later. */
+    default void attach(Timers timers) {}
 
     /** The listening socket is readable. */
     void onAcceptable(Acceptor acceptor) throws IOException;
@@ -30,7 +34,7 @@ public interface ReadPolicy {
         }
 
         @Override
-        public void onReadable(Pump pump) throws IOException {
+        public void onReadable(Pump pump) {
             pump.pumpOnce();
         }
     };

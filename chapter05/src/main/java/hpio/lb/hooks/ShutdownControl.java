@@ -1,24 +1,19 @@
 package hpio.lb.hooks;
 
 /**
- * Graceful shutdown (exercise 4): the first SIGTERM or SIGINT starts draining
- * (stop accepting, let the connections in flight finish), a deadline or the last
- * connection ends it, a second signal ends it at once.
+ * Graceful shutdown (exercise 6): the first SIGTERM or SIGINT starts a drain
+ * (stop accepting without dropping the clients already queued, let the
+ * connections in flight finish), the last connection or a deadline ends it, and a
+ * second signal ends the process at once.
  */
 public interface ShutdownControl {
     /**
-     * Installs the signal handlers. Called once, before the loop runs.
+     * Installs the signal handlers. Called once, on the loop's thread, before the loop runs.
      *
-     * @param wakeLoop ends the loop's wait (any thread): call it after a signal, so the loop notices now
+     * @param wakeLoop ends the loop's wait (any thread): a signal handler calls it, so the loop notices now
      */
     void install(Runnable wakeLoop);
 
-    /** True once the first signal has arrived: the balancer closes its listener and drains. */
-    boolean isDraining();
-
-    /** Asked by the loop on every turn: true when it should stop now. */
-    boolean shouldExit(int activeConnections, long nowNanos);
-
-    /** Nanoseconds until the drain deadline (0 if passed), or -1 when not draining. */
-    long nanosUntilDeadline(long nowNanos);
+    /** Called on the loop's thread after every turn of the loop. */
+    void onTurn(Drain drain);
 }

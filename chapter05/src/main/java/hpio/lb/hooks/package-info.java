@@ -1,5 +1,5 @@
 /**
- * The seams where the four exercises plug into the load balancer. The balancer
+ * The seams where exercises 3 to 6 plug into the load balancer. The balancer
  * ships the baseline behaviour; {@code --edge-triggered}, {@code --write-buffer},
  * {@code --idle-timeout} and {@code --graceful}/{@code --drain-timeout} swap in an
  * object made by the {@link hpio.lb.hooks.ExerciseKit} on the class path: the

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ends non-blocking and close-on-exec. (kqueue needs no fd: EVFILT_USER; nio has
  * {@code Selector.wakeup()}.)
  */
-final class FdWaker implements AutoCloseable {
+public final class FdWaker implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment cs = Posix.newCallState(arena);   // its own: wake() runs on other threads
     private final MemorySegment scratch = arena.allocate(64, 8);
@@ -29,7 +29,7 @@ final class FdWaker implements AutoCloseable {
     private final int writeFd;
     private boolean closed;                  // guarded by this: never write to a closed (maybe reused) fd
 
-    FdWaker() throws IOException {
+    public FdWaker() throws IOException {
         try {
             if (Platform.isLinux()) {
                 readFd = writeFd = LinuxEpoll.eventfd(cs, 0, LinuxEpoll.EFD_NONBLOCK | LinuxEpoll.EFD_CLOEXEC);
@@ -65,10 +65,10 @@ final class FdWaker implements AutoCloseable {
     }
 
     /** The fd to watch for READ. */
-    int fd() { return readFd; }
+    public int fd() { return readFd; }
 
     /** Any thread. Cheap when a wake-up is already on its way. */
-    void wake() {
+    public void wake() {
         if (!pending.compareAndSet(false, true)) return;
         synchronized (this) {
             if (closed) return;
@@ -79,7 +79,7 @@ final class FdWaker implements AutoCloseable {
     }
 
     /** On the loop's thread, when {@link #fd()} was reported readable: empty it and re-arm. */
-    void drain() throws IOException {
+    public void drain() throws IOException {
         // Re-arm before reading: a wake() racing with us then writes again, and the
         // next wait returns at once instead of missing it.
         pending.set(false);

@@ -1,4 +1,4 @@
-package hpio.exercises.ex2;
+package hpio.exercises.ex4;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,68 +28,6 @@ import org.junit.jupiter.api.Timeout;
 class WriteBufferTest {
     private static final int HIGH = 256 * 1024;
     private static final int ONE_READ = 64 * 1024;
-
-    @Test
-    void watermarksFollowTheBytesHeld() {
-        WriteBuffer b = new WriteBuffer(100, 40);
-        IoBuffer src = IoBuffer.allocate(1000);
-        assertThat(b.size()).isZero();
-        assertThat(b.atOrBelowLowWatermark()).isTrue();
-        b.append(src, 0, 60);
-        assertThat(b.size()).isEqualTo(60);
-        assertThat(b.aboveHighWatermark()).isFalse();
-        assertThat(b.atOrBelowLowWatermark()).isFalse();
-        b.append(src, 0, 40);
-        assertThat(b.aboveHighWatermark()).isTrue();
-        b.clear();
-        assertThat(b.size()).isZero();
-        assertThat(b.aboveHighWatermark()).isFalse();
-    }
-
-    /** Bytes go out in order, across the ring's wrap-around, through a real loopback socket. */
-    @Test
-    void bytesComeOutInOrderAcrossTheWrap() throws Exception {
-        try (Transport transport = Transport.open("auto", 16)) {
-            Sockets sockets = transport.sockets();
-            int listenFd = sockets.listen(new InetSocketAddress("127.0.0.1", 0), 8);
-            try (Socket peer = new Socket("127.0.0.1", sockets.localPort(listenFd))) {
-                int fd = Sockets.AGAIN;
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (fd == Sockets.AGAIN && System.nanoTime() < end) fd = sockets.accept(listenFd, new PeerAddress());
-                assertThat(fd).isNotEqualTo(Sockets.AGAIN);
-
-                WriteBuffer b = new WriteBuffer(HIGH, HIGH / 2);
-                byte[] expected = Transfers.randomBytes(3 * HIGH, 7);
-                IoBuffer chunk = IoBuffer.allocate(ONE_READ);
-                InputStream in = peer.getInputStream();
-                byte[] received = new byte[expected.length];
-                int appended = 0, got = 0;
-                // Fill, drain some, fill again: the ring's tail wraps round its end.
-                while (got < expected.length) {
-                    while (appended < expected.length && !b.aboveHighWatermark()) {
-                        int n = Math.min(ONE_READ - 1000, expected.length - appended);   // odd sizes
-                        chunk.put(0, expected, appended, n);
-                        b.append(chunk, 0, n);
-                        appended += n;
-                        assertThat(b.size()).isLessThanOrEqualTo(HIGH + ONE_READ);
-                    }
-                    int before = b.size();
-                    int written = b.writeTo(sockets, fd);
-                    assertThat(b.size()).isEqualTo(before - written);
-                    int toRead = written;
-                    while (toRead > 0) {
-                        int n = in.read(received, got, toRead);
-                        got += n;
-                        toRead -= n;
-                    }
-                }
-                assertThat(received).isEqualTo(expected);
-                sockets.close(fd);
-            } finally {
-                sockets.close(listenFd);
-            }
-        }
-    }
 
     @Test
     void aStalledClientDoesNotStallFiftyOthersAndNoByteIsLost() throws Exception {

@@ -1,4 +1,4 @@
-package hpio.exercises.ex1;
+package hpio.exercises.ex3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

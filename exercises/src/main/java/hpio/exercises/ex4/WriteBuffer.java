@@ -1,35 +1,41 @@
-package hpio.exercises.ex2;
+package hpio.exercises.ex4;
 
-import hpio.lb.hooks.OutboundBuffer;
+import hpio.lb.hooks.FlowPort;
+import hpio.lb.hooks.WriteQueue;
 import hpio.net.IoBuffer;
 import hpio.net.Sockets;
 import java.io.IOException;
 
 /**
- * Exercise 2: write buffering ({@code --write-buffer}).
+ * Exercise 4: write buffering, and writing only when WRITE is signalled
+ * ({@code --write-buffer}).
  *
- * <p>Bytes the destination did not take wait here. The balancer keeps reading the
- * source until this buffer holds the high watermark, and resumes once it has
- * drained to the low one (Netty's WriteBufferWaterMark). One off-heap ring of the
- * high watermark plus one read (64 KiB) is enough: the balancer checks the
- * watermark after every read, so it never appends more than that.
+ * <p>Bytes the destination did not take wait here, in one off-heap ring. While
+ * any wait, the destination is watched for WRITE; once none wait, it is not (a
+ * socket with room is writable all the time: left on, WRITE would wake the loop
+ * on every turn). The source is read until the ring holds the high watermark and
+ * read again once it has drained to the low one (Netty's WriteBufferWaterMark).
+ * The ring needs the high watermark plus one read (64 KiB): the balancer reads at
+ * most that much before it sees the source paused.
  *
- * <p>Hints: {@code make hint EX=2}. Check: {@code make exercise EX=2}.
+ * <p>Hints: {@code make hint EX=4}. Check: {@code make exercise EX=4}.
  */
-public final class WriteBuffer implements OutboundBuffer {
+public final class WriteBuffer implements WriteQueue {
     private static final int ONE_READ = 64 * 1024;
 
+    private final FlowPort port;
     private final int highWatermark;
     private final int lowWatermark;
     private IoBuffer ring;        // made on first use; kept for the slot's next connection
     private int head;             // index of the oldest byte
     private int size;
 
-    public WriteBuffer(int highWatermark, int lowWatermark) {
+    public WriteBuffer(FlowPort port, int highWatermark, int lowWatermark) {
         if (lowWatermark < 0 || lowWatermark > highWatermark) {
             throw new IllegalArgumentException("need 0 <= low <= high, got low " + lowWatermark
                     + " and high " + highWatermark);
         }
+        this.port = port;
         this.highWatermark = highWatermark;
         this.lowWatermark = lowWatermark;
     }
@@ -40,7 +46,7 @@ public final class WriteBuffer implements OutboundBuffer {
     }
 
     @Override
-    public void append(IoBuffer source, int offset, int length) {
+    public void hold(IoBuffer source, int offset, int length) {
         if (ring == null) ring = IoBuffer.allocate(highWatermark + ONE_READ);
         if (length > ring.capacity() - size) {
             throw new IllegalStateException("write buffer overflow: " + size + " held + " + length
@@ -51,32 +57,25 @@ public final class WriteBuffer implements OutboundBuffer {
         source.copyTo(offset, ring, tail, first);
         source.copyTo(offset + first, ring, 0, length - first);      // the rest wraps to the start
         size += length;
+        port.watchWrite(true);                                       // tell me when there is room
+        if (size >= highWatermark) port.pauseSource(true);
     }
 
     @Override
-    public int writeTo(Sockets sockets, int fd) throws IOException {
-        int total = 0;
+    public void onWritable() throws IOException {
         while (size > 0) {
             int contiguous = Math.min(size, ring.capacity() - head);
-            int n = sockets.write(fd, ring, head, contiguous);
+            int n = port.write(ring, head, contiguous);
             if (n == Sockets.AGAIN || n == 0) break;
             head = (head + n) % ring.capacity();
             size -= n;
-            total += n;
             if (n < contiguous) break;                                 // the socket is full
         }
-        if (size == 0) head = 0;
-        return total;
-    }
-
-    @Override
-    public boolean aboveHighWatermark() {
-        return size >= highWatermark;
-    }
-
-    @Override
-    public boolean atOrBelowLowWatermark() {
-        return size <= lowWatermark;
+        if (size == 0) {
+            head = 0;
+            port.watchWrite(false);                                  // nothing to write: stop asking
+        }
+        if (size <= lowWatermark) port.pauseSource(false);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package hpio.exercises.ex4;
+package hpio.exercises.ex6;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
