@@ -13,7 +13,7 @@ JAR := chapter05/target/high_perf_lb.jar
 
 SOURCES := $(shell find chapter05/src/main -name '*.java') pom.xml chapter05/pom.xml
 
-.PHONY: help build run test exercise hint solution verify-exercises bench stress footprint clean
+.PHONY: help build run test exercises exercise hint solution verify-exercises bench stress footprint clean
 
 help: ## list every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -30,16 +30,19 @@ run: $(JAR) ## demo: backends A (9001) and B (9002), balancer on 8080, wrr 3:2; 
 test: ## run every test (event-loop contract per backend, structs, load balancer, solutions)
 	./mvnw -B -ntp install
 
-exercise: ## run exercise EX's tests (EX=1..4 or edge|buffer|idle|shutdown) on your code; says the next TODO
+exercises: ## list the exercises, from the raw loop (level 1) to the balancer (level 2)
+	@chapter05/scripts/exercise.sh list
+
+exercise: ## run exercise EX's tests (EX=1..6, or epoll|echo|edge|buffer|idle|shutdown) on your code
 	@chapter05/scripts/exercise.sh test "$(EX)"
 
-hint: ## print the hints for exercise EX
-	@chapter05/scripts/exercise.sh hint "$(EX)"
+hint: ## the next hint for exercise EX, one more each time (RESET=1 starts over)
+	@RESET=$(RESET) chapter05/scripts/exercise.sh hint "$(EX)"
 
-solution: ## show the reference solution of exercise EX beside your code (a diff)
-	@chapter05/scripts/exercise.sh solution "$(EX)"
+solution: ## the reference solution of exercise EX beside your code, once your code passes (FORCE=1: now)
+	@FORCE=$(FORCE) chapter05/scripts/exercise.sh solution "$(EX)"
 
-verify-exercises: ## check each exercise's tests fail on its untouched stub and pass on its solution
+verify-exercises: ## check every exercise: its tests fail on the stub and on each known-wrong mutant, pass on the solution
 	@chapter05/scripts/verify-exercises.sh
 
 bench: build ## JMH: one runOnce vs idle fds per backend, O(n) vs O(1) (QUICK=1: ~2 min, else ~7; GC=1/0: -prof gc)
