@@ -5,6 +5,8 @@ import static hpio.measure.StressSettings.WEIGHT_B;
 
 import hpio.demo.DemoBackend;
 import hpio.measure.StressRunner.Abort;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +48,12 @@ final class Backends {
         }
         String bin = nginx.get().toString();
         Path abs = out.toAbsolutePath();
+        try {
+            // nginx creates the temp folders' subfolders, not the folder they are in.
+            Files.createDirectories(out.resolve("conf/nginx-backend-temp"));
+        } catch (IOException e) {
+            throw new Abort("cannot create " + out.resolve("conf/nginx-backend-temp") + ": " + e.getMessage());
+        }
         StressRunner.write(out.resolve("conf/nginx-backend.conf"), configs.nginxBackend(Host.output(bin, "-V")));
         String version = Host.find(Host.output(bin, "-v"), "nginx/(.*)$");
         Process p = children.start(out.resolve("logs/backend-nginx.log"), List.of(bin,
