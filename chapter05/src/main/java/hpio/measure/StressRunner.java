@@ -4,6 +4,7 @@ import hpio.measure.StressSettings.BadSetting;
 import hpio.measure.StressSettings.Scenario;
 import hpio.nativeio.Posix;
 import hpio.net.OpenFiles;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -57,8 +58,20 @@ public final class StressRunner {
         StressRunner runner = new StressRunner();
         Runtime.getRuntime().addShutdownHook(new Thread(runner::onExit, "stress-cleanup"));
         int status;
+        // After a Ctrl-C the row cut short would report the load tool's failure: nobody wants that line.
+        PrintStream progress = new PrintStream(new FilterOutputStream(System.out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (!runner.interrupted) out.write(b, off, len);
+            }
+
+            @Override
+            public void write(int b) throws IOException {
+                if (!runner.interrupted) out.write(b);
+            }
+        }, true);
         try {
-            runner.run(System.out);
+            runner.run(progress);
             status = 0;
         } catch (BadSetting e) {
             System.err.println("stress: " + e.getMessage());
