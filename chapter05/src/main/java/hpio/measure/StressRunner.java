@@ -32,16 +32,21 @@ import java.util.Optional;
 public final class StressRunner {
     static final String JAR = "chapter05/target/high_perf_lb.jar";
 
-    /** A proxied connection costs two fds; the balancer keeps 32 below FD_SETSIZE for itself (see below). */
+    /** A proxied connection costs two fds; a proxy needs a few more of its own besides. */
     private static final int FDS_PER_CONNECTION = 2, HEADROOM_FDS = 64;
 
     /**
-     * The most connections select's balancer holds: the fds below FD_SETSIZE less
-     * the 32 the balancer keeps free (stdio, the loop, the listener, the JVM's
-     * own), two per connection; see {@code LoadBalancer.defaultPoolSize}, whose
-     * FDS_KEPT_FREE is private.
+     * The fds below FD_SETSIZE that high_perf_lb keeps out of its pool (stdio, the
+     * loop, the listener, the JVM's own). The balancer's own constant,
+     * {@code LoadBalancer.FDS_KEPT_FREE}, is private: this value must follow it.
      */
-    static final int SELECT_MAX_CONNECTIONS = (Posix.FD_SETSIZE - 32) / FDS_PER_CONNECTION;
+    private static final int BALANCER_FDS_KEPT_FREE = 32;
+
+    /**
+     * The most connections the balancer on select holds, as its default pool size
+     * works it out: select sees only fds below {@link Posix#FD_SETSIZE}.
+     */
+    static final int SELECT_MAX_CONNECTIONS = (Posix.FD_SETSIZE - BALANCER_FDS_KEPT_FREE) / FDS_PER_CONNECTION;
 
     /** A failure that ends the run: its message is the one line the user sees. */
     static final class Abort extends RuntimeException {
@@ -58,18 +63,7 @@ public final class StressRunner {
         StressRunner runner = new StressRunner();
         Runtime.getRuntime().addShutdownHook(new Thread(runner::onExit, "stress-cleanup"));
         int status;
-        // After a Ctrl-C the row cut short would report the load tool's failure: nobody wants that line.
-        PrintStream progress = new PrintStream(new FilterOutputStream(System.out) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                if (!runner.interrupted) out.write(b, off, len);
-            }
-
-            @Override
-            public void write(int b) throws IOException {
-                if (!runner.interrupted) out.write(b);
-            }
-        }, true);
+        PrintStream progress = runner.silencedAfterInterrupt(System.out);
         try {
             runner.run(progress);
             status = 0;
@@ -79,6 +73,10 @@ public final class StressRunner {
         } catch (Abort | UncheckedIOException | IllegalStateException e) {
             // After a Ctrl-C the hook has said what happens; the row it cut short has nothing to add.
             if (!runner.interrupted) System.err.println("stress: " + e.getMessage());
+            status = 1;
+        } catch (RuntimeException e) {
+            // A bug of ours: still one line, with what the exception says.
+            if (!runner.interrupted) System.err.println("stress: unexpected error: " + e);
             status = 1;
         }
         runner.finished = true;
@@ -95,6 +93,21 @@ public final class StressRunner {
                     + (out == null ? "none" : out) + ")");
         }
         children.stopAll();
+    }
+
+    /** After a Ctrl-C the row cut short would report its load tool's failure: nobody wants that line. */
+    private PrintStream silencedAfterInterrupt(PrintStream stdout) {
+        return new PrintStream(new FilterOutputStream(stdout) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (!interrupted) out.write(b, off, len);
+            }
+
+            @Override
+            public void write(int b) throws IOException {
+                if (!interrupted) out.write(b);
+            }
+        }, true);
     }
 
     private void run(PrintStream stdout) {
