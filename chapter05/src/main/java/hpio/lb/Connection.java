@@ -52,7 +52,7 @@ final class Connection implements IoHandler {
     /** Something threw out of {@link #onEvent}: this connection goes, the balancer stays. */
     @Override
     public void onFailure(int fd, Exception cause) {
-        if (state != FREE) owner.release(this);
+        owner.handlerFailed(this, cause);
     }
 
     void reset() {
@@ -60,7 +60,10 @@ final class Connection implements IoHandler {
         clientFd = backendFd = -1;
         upstream = -1;
         triedUpstreams = 0;
-        toBackend.reset();
-        toClient.reset();
+        try {
+            toBackend.reset();
+        } finally {
+            toClient.reset();
+        }
     }
 }

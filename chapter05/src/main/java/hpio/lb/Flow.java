@@ -46,7 +46,14 @@ final class Flow implements Pump {
     void reset() {
         pending = null;
         pendingOffset = pendingLength = 0;
-        if (buffer != null) buffer.clear();
         paused = sourceEof = done = false;
+        if (buffer != null) {
+            try {
+                buffer.clear();
+            } catch (RuntimeException e) {
+                buffer = null;               // broken: the next connection on this slot makes a new one
+                throw e;
+            }
+        }
     }
 }

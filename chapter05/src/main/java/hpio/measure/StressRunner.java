@@ -1,5 +1,6 @@
 package hpio.measure;
 
+import hpio.lb.LoadBalancer;
 import hpio.measure.StressSettings.BadSetting;
 import hpio.measure.StressSettings.Scenario;
 import hpio.nativeio.Posix;
@@ -36,17 +37,12 @@ public final class StressRunner {
     private static final int FDS_PER_CONNECTION = 2, HEADROOM_FDS = 64;
 
     /**
-     * The fds below FD_SETSIZE that high_perf_lb keeps out of its pool (stdio, the
-     * loop, the listener, the JVM's own). The balancer's own constant,
-     * {@code LoadBalancer.FDS_KEPT_FREE}, is private: this value must follow it.
+     * The most connections the balancer on select holds: its own default pool size,
+     * asked of it, for the highest fd select can watch ({@link Posix#FD_SETSIZE} - 1);
+     * the open-files limit and the heap are not what binds here.
      */
-    private static final int BALANCER_FDS_KEPT_FREE = 32;
-
-    /**
-     * The most connections the balancer on select holds, as its default pool size
-     * works it out: select sees only fds below {@link Posix#FD_SETSIZE}.
-     */
-    static final int SELECT_MAX_CONNECTIONS = (Posix.FD_SETSIZE - BALANCER_FDS_KEPT_FREE) / FDS_PER_CONNECTION;
+    static final int SELECT_MAX_CONNECTIONS =
+            LoadBalancer.defaultPoolSize(Long.MAX_VALUE, Posix.FD_SETSIZE - 1, Long.MAX_VALUE);
 
     /** A failure that ends the run: its message is the one line the user sees. */
     static final class Abort extends RuntimeException {
