@@ -52,7 +52,7 @@ final class Connection implements IoHandler, IdleConnection {
     /** Something threw out of {@link #onEvent}: this connection goes, the balancer stays. */
     @Override
     public void onFailure(int fd, Exception cause) {
-        owner.release(this);
+        owner.handlerFailed(this, cause);
     }
 
     @Override public Timer idleTimer() { return idleTimer; }
@@ -68,7 +68,10 @@ final class Connection implements IoHandler, IdleConnection {
         clientFd = backendFd = -1;
         upstream = -1;
         triedUpstreams = 0;
-        toBackend.reset();
-        toClient.reset();
+        try {
+            toBackend.reset();
+        } finally {
+            toClient.reset();
+        }
     }
 }

@@ -54,7 +54,14 @@ final class Flow implements Pump, FlowPort {
     public void pauseSource(boolean paused) { this.paused = paused; }
 
     void reset() {
-        if (queue != null) queue.clear();
         paused = watchingWrite = sourceEof = done = false;
+        if (queue != null) {
+            try {
+                queue.clear();
+            } catch (RuntimeException e) {
+                queue = null;                // broken: the next connection on this slot makes a new one
+                throw e;
+            }
+        }
     }
 }

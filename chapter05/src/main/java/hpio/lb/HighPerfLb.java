@@ -49,7 +49,8 @@ public final class HighPerfLb implements Callable<Integer> {
     String bind;
 
     @Option(names = "--max-conns", paramLabel = "N", defaultValue = "0",
-            description = "connection pool size (default: from the open-files limit, two fds per connection)")
+            description = "most connections at once (default: what the open-files limit allows, two fds"
+                    + " per connection, and half the heap; the pool grows to it as clients come)")
     int maxConns;
 
     @Option(names = "--connect-timeout", paramLabel = "MS", defaultValue = "3000",
@@ -201,11 +202,8 @@ public final class HighPerfLb implements Callable<Integer> {
 
     /** An exercise stub was reached: say which one, plainly, rather than a stack trace. */
     private String notWrittenYet(UnsupportedOperationException todo) {
-        String what = String.valueOf(todo.getMessage());
-        String ex = what.startsWith("TODO(ex") && what.length() > 8 ? what.substring(7, 8) : "?";
-        String where = kit != null ? kit.origin() : "exercises";
-        return "high_perf_lb: exercise " + ex + " is not done yet in " + where + "/ ("
-                + what + "): work on it with `make exercise EX=" + ex + "`, or add --solutions";
+        String line = Hooks.notDoneYet(todo, kit != null ? kit.origin() : "exercises");
+        return line != null ? line : "high_perf_lb: not supported: " + todo.getMessage();
     }
 
     /**

@@ -25,6 +25,19 @@ import java.util.function.Function;
 public record Hooks(ReadPolicy readPolicy, Function<FlowPort, WriteQueue> writeQueues, IdlePolicy idle,
                     ShutdownControl shutdown, String origin, String description) {
 
+    /**
+     * The line for a stub reached at run time ({@code TODO(exN): ...}): which
+     * exercise, where, and what to do, instead of a stack trace; null for any other exception.
+     */
+    public static String notDoneYet(Throwable t, String origin) {
+        if (!(t instanceof UnsupportedOperationException)) return null;
+        String what = String.valueOf(t.getMessage());
+        if (!what.startsWith("TODO(ex") || what.length() < 9) return null;
+        String n = what.substring(7, what.indexOf(')') > 7 ? what.indexOf(')') : 8);
+        return "high_perf_lb: exercise " + n + " is not done yet in " + origin + "/ (" + what
+                + "): work on it with `make exercise EX=" + n + "`, or add --solutions";
+    }
+
     /** No exercise switched on. */
     public static final Hooks BASELINE = new Hooks(ReadPolicy.LEVEL_TRIGGERED, null, null, null, "chapter05", "");
 

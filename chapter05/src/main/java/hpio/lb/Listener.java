@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The listening socket: takes clients off the accept queue, gives each a
  * {@link Connection} from the pool and hands it to the {@link UpstreamConnector}.
- * When accept fails for want of fds (EMFILE, ENFILE) the client stays in the queue
- * and the listener stays readable, so retrying at once would spin: the listener is
- * unwatched for 100 ms, on a loop timer.
+ * When accept fails (for want of fds, EMFILE or ENFILE, most often) the client
+ * stays in the queue and the listener stays readable, so retrying at once would
+ * spin: the listener is unwatched for 100 ms, on a loop timer.
  */
 final class Listener implements Acceptor {
     private static final long PAUSE_MILLIS = 100;

@@ -47,6 +47,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Listener listener;
     private final int port;
     private final Timer statusTimer = new Timer(this::printStatus);
+    private final String origin;                  // where the exercise objects come from, for messages
     private volatile boolean stopping;
     private Thread loopThread;
 
@@ -65,6 +66,7 @@ public final class LoadBalancer implements AutoCloseable {
         this.rateLimited = new RateLimitedLog(log);
         this.shutdown = hooks.shutdown();
         this.idle = hooks.idle();
+        this.origin = hooks.origin();
         upstreams = resolve(config.upstreams());
         Algorithm algorithm = Algorithm.of(config.algorithm(), upstreams.length);
 
@@ -129,14 +131,14 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /** Fds kept for stdio, the loop, the listener and the JVM's own files. */
-    static final int FDS_KEPT_FREE = 32;
+    public static final int FDS_KEPT_FREE = 32;
 
     /**
      * What the fds allow (two per proxied connection, and none above the loop's
      * highest watchable fd: select's FD_SETSIZE) and what half the heap can hold.
      */
     // snippet-start default-pool-size
-    static int defaultPoolSize(long openFiles, int maxFd, long maxHeapBytes) {
+    public static int defaultPoolSize(long openFiles, int maxFd, long maxHeapBytes) {
         long fds = Math.min(openFiles, (long) maxFd + 1) - FDS_KEPT_FREE;
         long byFds = Math.max(1, fds / 2);
         long byHeap = Math.max(1, maxHeapBytes / 2 / ConnectionPool.HEAP_PER_CONNECTION);
@@ -235,11 +237,22 @@ public final class LoadBalancer implements AutoCloseable {
         }
         closeFd(c.clientFd);
         closeFd(c.backendFd);
-        c.reset();                                        // its write queues give back what they hold
+        try {
+            c.reset();                                    // its write queues give back what they hold
+        } catch (RuntimeException e) {                    // an exercise's clear() that throws: the slot still goes back
+            rateLimited.log(RateLimitedLog.Kind.FAILURE, "high_perf_lb: resetting a connection: " + e);
+        }
         pool.giveBack(c);
         stats.activeConnections--;
     }
     // snippet-end release
+
+    /** A handler of this connection threw: it goes (the loop has reported the exception). */
+    void handlerFailed(Connection c, Exception cause) {
+        String todo = Hooks.notDoneYet(cause, origin);
+        if (todo != null) rateLimited.log(RateLimitedLog.Kind.FAILURE, todo);
+        release(c);
+    }
 
     /** Both sides are connected (exercise 5 starts watching it). */
     void opened(Connection c) {

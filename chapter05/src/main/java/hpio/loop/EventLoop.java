@@ -23,13 +23,14 @@ import java.util.concurrent.TimeUnit;
  * timer, call the handlers of the fds that are ready, then run the timers that are
  * due.
  *
- * <p><b>A failing handler costs its fd, never the loop.</b> When a handler or a
- * timer throws an {@link IOException} or a {@link RuntimeException}, the loop
- * prints one line about it (at most one a second, counting the rest), calls the
- * handler's {@link IoHandler#onFailure}, and, if the fd is still registered after
- * that, removes it, so that a broken socket cannot make every wait return at once.
- * Then it goes on with the rest of the batch. Errors ({@code OutOfMemoryError},
- * {@code AssertionError}) are not caught.
+ * <p><b>A failing handler costs its fd, never the loop.</b> When a handler throws
+ * an {@link IOException} or a {@link RuntimeException}, the loop prints one line
+ * about it (at most one a second, counting the rest), calls the handler's
+ * {@link IoHandler#onFailure}, and, if the fd is still registered after that,
+ * removes it, so that a broken socket cannot make every wait return at once. Then
+ * it goes on with the rest of the batch. A timer that throws a RuntimeException is
+ * counted and reported the same way, and the other timers still run. Errors
+ * ({@code OutOfMemoryError}, {@code AssertionError}) are not caught.
  *
  * <p>Single-threaded: every method except {@link #wakeup()} must be called from
  * the thread that runs the loop. The loop never closes the fds registered with it.

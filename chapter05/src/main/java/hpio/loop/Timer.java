@@ -5,9 +5,9 @@ import java.util.Objects;
 /**
  * A deadline kept by an {@link EventLoop} (Redis's time events, libuv's
  * {@code uv_timer_t}). Made once by its owner and then scheduled, cancelled and
- * re-armed as often as needed: none of that allocates. A connection's idle
- * timeout, say, is one Timer for the connection's whole life, pushed back on
- * every burst of traffic.
+ * re-armed as often as needed: none of that allocates. The balancer's connect
+ * timeout, say, is one Timer per connection slot for the slot's whole life, armed
+ * at each connect and cancelled when the connect completes.
  *
  * <pre>
  *   Timer idle = new Timer(() -&gt; closeIdle(c));

@@ -1,0 +1,68 @@
+package hpio.measure;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The load tool of a run: wrk (one thread, as the chapter measures) or, where wrk
+ * is not installed or LOAD=builtin, the built-in {@link LoadGenerator} in a JVM of
+ * its own, so its collector and JIT never share a process with the runner.
+ */
+enum LoadTool {
+    WRK("wrk"), BUILTIN("builtin");
+
+    /** The name in the CSV's load_tool column. */
+    final String csvName;
+
+    LoadTool(String csvName) { this.csvName = csvName; }
+
+    /** LOAD=auto|wrk|builtin on this machine; fails when wrk is asked for and missing. */
+    static LoadTool choose(String load, boolean wrkInstalled) {
+        return switch (load) {
+            case "builtin" -> BUILTIN;
+            case "wrk" -> {
+                if (!wrkInstalled) {
+                    throw new IllegalStateException(
+                            "LOAD=wrk, but wrk is not installed (apt-get install wrk), or use LOAD=builtin");
+                }
+                yield WRK;
+            }
+            default -> wrkInstalled ? WRK : BUILTIN;
+        };
+    }
+
+    /** "wrk 4.1.0, 1 thread" (from {@code wrk -v}: "wrk debian/4.1.0-3+b2 [epoll] ...") or the built-in's name. */
+    String describe() {
+        if (this == BUILTIN) return "built-in (hpio.measure.LoadGenerator, Java NIO), 1 thread";
+        String v = Host.find(Host.output("wrk", "-v"), "^wrk ([^ ]*)").replaceFirst("^debian/", "")
+                .replaceFirst("-[^-]*$", "");
+        return "wrk " + v + ", 1 thread";
+    }
+
+    /** How the warm-up is done, for the report's header. */
+    String warmupHow() {
+        return this == WRK ? "a wrk run of its own" : "on the measured connections";
+    }
+
+    /**
+     * The command of one run: SECONDS measured over CONNS connections to the port,
+     * keep-alive or "Connection: close". wrk has no warm-up of its own (the runner
+     * runs it twice); the built-in warms up on the same connections, then prints
+     * "Measuring".
+     */
+    List<String> command(int seconds, int warmup, int conns, boolean close, int port, String java, String jar) {
+        String url = "http://127.0.0.1:" + port + "/";
+        List<String> c = new ArrayList<>();
+        if (this == WRK) {
+            c.addAll(List.of("wrk", "-t1", "-c" + conns, "-d" + seconds + "s", "--latency"));
+            if (close) c.addAll(List.of("-H", "Connection: close"));
+        } else {
+            c.addAll(List.of(java, "-XX:+UseSerialGC", "-Xms64m", "-Xmx512m", "-cp", jar,
+                    LoadGenerator.class.getName(), "-t", "1", "-c", Integer.toString(conns),
+                    "-d", Integer.toString(seconds), "--warmup", Integer.toString(warmup)));
+            if (close) c.add("--close");
+        }
+        c.add(url);
+        return c;
+    }
+}

@@ -1,0 +1,130 @@
+package hpio.measure;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The settings of {@code make stress}, read from the environment (make passes its
+ * variables there), each checked with one line that says what is wrong:
+ *
+ * <pre>
+ *   DURATION=5                 seconds measured per row (WARMUP=2 before it: JIT and caches settle)
+ *   SCENARIOS=100,1000,5000,close50
+ *                              N = keep-alive HTTP over N connections;
+ *                              closeN = N connections, one request each ("Connection: close")
+ *   LOAD=auto|wrk|builtin      the load tool; auto: wrk when installed, else the built-in
+ *                              Java generator (hpio.measure.LoadGenerator)
+ *   PEERS=auto|none            none: the peer rows act as if haproxy and nginx were not installed
+ *   BACKEND=demo|nginx         what answers: two demo backends (default) or one nginx with two
+ *                              server blocks; weights 3 and 2 either way
+ *   ROWS=all                   or a subset: direct,select,poll,epoll,epoll-et,kqueue,nio,haproxy,nginx
+ *   JAVA_OPTS=...              JVM flags for the balancer (the launcher's default otherwise)
+ *   STRESS_PORT=28080          the proxy's port; the backends use the next two
+ * </pre>
+ *
+ * An empty variable counts as unset, as make's {@code VAR=} leaves it.
+ */
+record StressSettings(int durationSeconds, int warmupSeconds, List<Scenario> scenarios, String load,
+                      boolean peers, String backend, List<String> rows, int proxyPort, String javaOpts) {
+
+    /** A setting that cannot be used: its message is the one line the user sees. */
+    static final class BadSetting extends IllegalArgumentException {
+        BadSetting(String message) { super(message); }
+    }
+
+    /** One load shape: N connections, keep-alive or one request each ("Connection: close"). */
+    record Scenario(int connections, boolean close) {
+        /** "keep-alive, 1,000 conns" or "close, 50 conns": the table's first column. */
+        String label() { return (close ? "close, " : "keep-alive, ") + Numbers.group(connections) + " conns"; }
+
+        /** "keepalive1000" or "close50": in the names of the row's log files. */
+        String tag() { return (close ? "close" : "keepalive") + connections; }
+    }
+
+    static final String DEFAULT_SCENARIOS = "100,1000,5000,close50";
+
+    /** The backends' weights (3:2), the same for our balancer and the peers. */
+    static final int WEIGHT_A = 3, WEIGHT_B = 2;
+
+    int portA() { return proxyPort + 1; }
+
+    int portB() { return proxyPort + 2; }
+
+    /** Reads and checks every setting; {@code os} is uname -s (which rows exist depends on it). */
+    static StressSettings parse(Map<String, String> env, String os) {
+        String duration = get(env, "DURATION", "5");
+        if (!duration.matches("[1-9][0-9]{0,8}")) {
+            throw new BadSetting("DURATION must be a whole number of seconds, not '" + duration + "'");
+        }
+        String warmup = get(env, "WARMUP", "2");
+        if (!warmup.matches("[0-9]{1,9}")) {
+            throw new BadSetting("WARMUP must be a whole number of seconds, not '" + warmup + "'");
+        }
+        String port = get(env, "STRESS_PORT", "28080");
+        if (!port.matches("[0-9]{1,9}") || Integer.parseInt(port) < 1024 || Integer.parseInt(port) > 65000) {
+            throw new BadSetting("STRESS_PORT must be from 1024 to 65000, not '" + port + "'");
+        }
+        String load = oneOf(env, "LOAD", "auto", "auto", "wrk", "builtin");
+        String peers = oneOf(env, "PEERS", "auto", "auto", "none");
+        String backend = oneOf(env, "BACKEND", "demo", "demo", "nginx");
+        List<Scenario> scenarios = scenarios(get(env, "SCENARIOS", DEFAULT_SCENARIOS));
+        List<String> rows = rows(get(env, "ROWS", "all"), allRows(os));
+        return new StressSettings(Integer.parseInt(duration), Integer.parseInt(warmup), scenarios, load,
+                peers.equals("auto"), backend, rows, Integer.parseInt(port), env.getOrDefault("JAVA_OPTS", ""));
+    }
+
+    private static String get(Map<String, String> env, String name, String byDefault) {
+        String v = env.get(name);
+        return v == null || v.isEmpty() ? byDefault : v;
+    }
+
+    private static String oneOf(Map<String, String> env, String name, String byDefault, String... allowed) {
+        String v = get(env, name, byDefault);
+        if (List.of(allowed).contains(v)) return v;
+        String choices = String.join(", ", List.of(allowed).subList(0, allowed.length - 1)) + " or "
+                + allowed[allowed.length - 1];
+        throw new BadSetting(name + " must be " + choices + ", not '" + v + "'");
+    }
+
+    static List<Scenario> scenarios(String spec) {
+        List<Scenario> out = new ArrayList<>();
+        for (String s : spec.split(",")) {
+            if (!s.matches("(close)?[1-9][0-9]{0,8}")) {
+                throw new BadSetting("scenario '" + s + "' is not N (keep-alive) or closeN, e.g. SCENARIOS=100,close50");
+            }
+            boolean close = s.startsWith("close");
+            out.add(new Scenario(Integer.parseInt(close ? s.substring(5) : s), close));
+        }
+        if (out.isEmpty()) throw new BadSetting("SCENARIOS is empty");
+        return List.copyOf(out);
+    }
+
+    /**
+     * Every row this OS can have, in table order: the direct ceiling, each event
+     * backend, the edge-triggered one (with the exercises' write buffer, from the
+     * solutions), then the peers.
+     */
+    static List<String> allRows(String os) {
+        List<String> rows = new ArrayList<>(List.of("direct"));
+        String edge = switch (os) {
+            case "Linux" -> { rows.addAll(List.of("select", "poll", "epoll", "nio")); yield "epoll"; }
+            case "Darwin", "FreeBSD" -> { rows.addAll(List.of("select", "poll", "kqueue", "nio")); yield "kqueue"; }
+            default -> { rows.add("nio"); yield null; }
+        };
+        if (edge != null) rows.add(edge + "-et");
+        rows.addAll(List.of("haproxy", "nginx"));
+        return List.copyOf(rows);
+    }
+
+    /** ROWS=all, or the named rows in table order; names this OS has not are left out. */
+    static List<String> rows(String spec, List<String> all) {
+        if (spec.equals("all")) return all;
+        Set<String> wanted = new LinkedHashSet<>(List.of(spec.split(",")));
+        List<String> rows = all.stream().filter(wanted::contains).toList();
+        if (rows.isEmpty()) throw new BadSetting("ROWS='" + spec + "' names none of: " + String.join(" ", all));
+        return rows;
+    }
+}

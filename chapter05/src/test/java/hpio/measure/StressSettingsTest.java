@@ -1,0 +1,90 @@
+package hpio.measure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import hpio.measure.StressSettings.BadSetting;
+import hpio.measure.StressSettings.Scenario;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** make stress's settings: the defaults, and one clear line for each bad one. */
+class StressSettingsTest {
+
+    private static StressSettings parse(Map<String, String> env) {
+        return StressSettings.parse(env, "Linux");
+    }
+
+    private static void rejects(String name, String value, String message) {
+        assertThatThrownBy(() -> parse(Map.of(name, value))).isInstanceOf(BadSetting.class).hasMessage(message);
+    }
+
+    @Test
+    void defaults() {
+        StressSettings s = parse(Map.of());
+        assertThat(s.durationSeconds()).isEqualTo(5);
+        assertThat(s.warmupSeconds()).isEqualTo(2);
+        assertThat(s.scenarios()).containsExactly(new Scenario(100, false), new Scenario(1000, false),
+                new Scenario(5000, false), new Scenario(50, true));
+        assertThat(s.load()).isEqualTo("auto");
+        assertThat(s.peers()).isTrue();
+        assertThat(s.backend()).isEqualTo("demo");
+        assertThat(s.rows()).containsExactly("direct", "select", "poll", "epoll", "nio", "epoll-et", "haproxy", "nginx");
+        assertThat(s.proxyPort()).isEqualTo(28080);
+        assertThat(s.portA()).isEqualTo(28081);
+        assertThat(s.portB()).isEqualTo(28082);
+    }
+
+    @Test
+    void anEmptyVariableCountsAsUnset() {
+        assertThat(parse(Map.of("DURATION", "", "SCENARIOS", "")).durationSeconds()).isEqualTo(5);
+    }
+
+    @Test
+    void readsEverySetting() {
+        StressSettings s = parse(Map.of("DURATION", "3", "WARMUP", "0", "SCENARIOS", "100,close50", "LOAD", "builtin",
+                "PEERS", "none", "BACKEND", "nginx", "ROWS", "nginx,epoll,direct", "STRESS_PORT", "30000",
+                "JAVA_OPTS", "-Xmx1g"));
+        assertThat(s).isEqualTo(new StressSettings(3, 0, List.of(new Scenario(100, false), new Scenario(50, true)),
+                "builtin", false, "nginx", List.of("direct", "epoll", "nginx"), 30000, "-Xmx1g"));
+    }
+
+    @Test
+    void badSettingsSayWhatIsWrong() {
+        rejects("DURATION", "0", "DURATION must be a whole number of seconds, not '0'");
+        rejects("DURATION", "2.5", "DURATION must be a whole number of seconds, not '2.5'");
+        rejects("WARMUP", "-1", "WARMUP must be a whole number of seconds, not '-1'");
+        rejects("STRESS_PORT", "80", "STRESS_PORT must be from 1024 to 65000, not '80'");
+        rejects("STRESS_PORT", "65001", "STRESS_PORT must be from 1024 to 65000, not '65001'");
+        rejects("STRESS_PORT", "http", "STRESS_PORT must be from 1024 to 65000, not 'http'");
+        rejects("LOAD", "ab", "LOAD must be auto, wrk or builtin, not 'ab'");
+        rejects("PEERS", "all", "PEERS must be auto or none, not 'all'");
+        rejects("BACKEND", "haproxy", "BACKEND must be demo or nginx, not 'haproxy'");
+        rejects("SCENARIOS", "100,clos5", "scenario 'clos5' is not N (keep-alive) or closeN, e.g. SCENARIOS=100,close50");
+        rejects("SCENARIOS", "0", "scenario '0' is not N (keep-alive) or closeN, e.g. SCENARIOS=100,close50");
+        rejects("SCENARIOS", ",", "SCENARIOS is empty");
+        rejects("ROWS", "kqueue", "ROWS='kqueue' names none of: direct select poll epoll nio epoll-et haproxy nginx");
+    }
+
+    @Test
+    void rowsFollowTheOs() {
+        assertThat(StressSettings.allRows("Darwin"))
+                .containsExactly("direct", "select", "poll", "kqueue", "nio", "kqueue-et", "haproxy", "nginx");
+        assertThat(StressSettings.allRows("SunOS")).containsExactly("direct", "nio", "haproxy", "nginx");
+    }
+
+    @Test
+    void rowsKeepTableOrderAndAppearOnce() {
+        assertThat(StressSettings.rows("nio,epoll,nio,typo", StressSettings.allRows("Linux")))
+                .containsExactly("epoll", "nio");
+    }
+
+    @Test
+    void scenarioLabels() {
+        assertThat(new Scenario(1000, false).label()).isEqualTo("keep-alive, 1,000 conns");
+        assertThat(new Scenario(50, true).label()).isEqualTo("close, 50 conns");
+        assertThat(new Scenario(5000, false).tag()).isEqualTo("keepalive5000");
+        assertThat(new Scenario(50, true).tag()).isEqualTo("close50");
+    }
+}
