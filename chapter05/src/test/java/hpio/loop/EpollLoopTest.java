@@ -8,11 +8,11 @@ import java.io.IOException;
 import org.junit.jupiter.api.Test;
 
 class EpollLoopTest extends EventLoopContract {
-    @Override String backend() { return "epoll"; }
+    @Override protected String backend() { return "epoll"; }
 
-    @Override boolean reportsHangUp() { return true; }
+    @Override protected boolean reportsHangUp() { return true; }
 
-    @Override boolean supportsEdge() { return true; }
+    @Override protected boolean supportsEdge() { return true; }
 
     @Test
     void aKernelRefusalBecomesANamedException() throws IOException {

@@ -28,17 +28,17 @@ import org.junit.jupiter.api.Test;
  * (one subclass per backend, so the test report shows the results per backend).
  * Real sockets on loopback, real syscalls.
  */
-abstract class EventLoopContract {
+public abstract class EventLoopContract {
     protected EventLoop loop;
     protected Sockets sockets;
     private final List<Integer> openFds = new ArrayList<>();
     private final List<AutoCloseable> peers = new ArrayList<>();
 
     /** The backend under test, as EventLoops.open names it. */
-    abstract String backend();
+    protected abstract String backend();
 
     /** Whether this backend can tell a hang-up apart from plain readability. */
-    boolean reportsHangUp() { return false; }
+    protected boolean reportsHangUp() { return false; }
 
     @BeforeAll
     static void raiseOpenFilesLimit() throws IOException {
@@ -92,7 +92,7 @@ abstract class EventLoopContract {
     }
 
     /** Records every event a handler sees. */
-    static final class Recorder implements IoHandler {
+    public static final class Recorder implements IoHandler {
         final AtomicInteger calls = new AtomicInteger();
         volatile int last;
         int all;
@@ -106,12 +106,12 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void reportsItsName() {
+    public void reportsItsName() {
         assertThat(loop.backendName()).isEqualTo(backend());
     }
 
     @Test
-    void readableWhenThePeerWrites() throws IOException {
+    public void readableWhenThePeerWrites() throws IOException {
         LoopedSockets.Pair p = pair();
         Recorder r = new Recorder();
         loop.add(p.fd(), Events.READ, r);
@@ -128,7 +128,7 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void writableOnceANonBlockingConnectCompletes() throws IOException {
+    public void writableOnceANonBlockingConnectCompletes() throws IOException {
         try (ServerSocket server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
             int fd = track(sockets.connect(new java.net.InetSocketAddress("127.0.0.1", server.getLocalPort())));
             Recorder r = new Recorder();
@@ -141,7 +141,7 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void aRefusedConnectIsReportedByFinishConnectOrConnect() throws IOException {
+    public void aRefusedConnectIsReportedByFinishConnectOrConnect() throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) { port = s.getLocalPort(); }   // now nobody listens there
         int fd;
@@ -160,7 +160,7 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void peerCloseIsReportedAndReadsEof() throws IOException {
+    public void peerCloseIsReportedAndReadsEof() throws IOException {
         LoopedSockets.Pair p = pair();
         Recorder r = new Recorder();
         loop.add(p.fd(), Events.READ, r);
@@ -172,7 +172,7 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void removeStopsEvents() throws IOException {
+    public void removeStopsEvents() throws IOException {
         LoopedSockets.Pair p = pair();
         Recorder r = new Recorder();
         loop.add(p.fd(), Events.READ, r);
@@ -189,7 +189,7 @@ abstract class EventLoopContract {
      * quiet, or the loop spins on it.
      */
     @Test
-    void anFdWatchedForNothingStaysQuietAfterItsPeerHangsUp() throws IOException {
+    public void anFdWatchedForNothingStaysQuietAfterItsPeerHangsUp() throws IOException {
         LoopedSockets.Pair p = pair();
         Recorder r = new Recorder();
         loop.add(p.fd(), Events.READ, r);
@@ -204,7 +204,7 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void modifyFromReadToWriteAndBack() throws IOException {
+    public void modifyFromReadToWriteAndBack() throws IOException {
         LoopedSockets.Pair p = pair();
         Recorder r = new Recorder();
         loop.add(p.fd(), Events.READ, r);
@@ -224,7 +224,7 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void aHandlerClosingAnFdInTheBatchCausesNoStaleEventForItsReusedNumber() throws IOException {
+    public void aHandlerClosingAnFdInTheBatchCausesNoStaleEventForItsReusedNumber() throws IOException {
         int listenFd = track(listen(sockets));
         LoopedSockets.Pair a = connectedPair(sockets, listenFd);
         LoopedSockets.Pair b = connectedPair(sockets, listenFd);
@@ -267,7 +267,7 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void runOnceTimesOutWithNothingReady() throws IOException {
+    public void runOnceTimesOutWithNothingReady() throws IOException {
         pair();
         long start = System.nanoTime();
         assertThat(loop.runOnce(200)).isZero();
@@ -277,7 +277,7 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void wakeupFromAnotherThreadEndsABlockedWait() throws Exception {
+    public void wakeupFromAnotherThreadEndsABlockedWait() throws Exception {
         Thread waker = Thread.ofPlatform().start(() -> {
             try { Thread.sleep(100); } catch (InterruptedException e) { return; }   // let the wait begin
             loop.wakeup();
@@ -287,13 +287,13 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void aWakeupBeforeTheWaitMakesItReturnAtOnce() {
+    public void aWakeupBeforeTheWaitMakesItReturnAtOnce() {
         loop.wakeup();
         assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThat(loop.runOnce(60_000)).isZero());
     }
 
     @Test
-    void twoThousandRegisteredFdsAndOneReady() throws IOException {
+    public void twoThousandRegisteredFdsAndOneReady() throws IOException {
         // Idle fds: listening sockets nobody connects to.
         for (int i = 0; i < 2000; i++) {
             loop.add(track(listen(sockets)), Events.READ, (fd, ev) -> { throw new AssertionError("idle fd fired"); });
@@ -312,7 +312,7 @@ abstract class EventLoopContract {
      * same 64 forever (select and poll rotate their scan; epoll rotates its ready list).
      */
     @Test
-    void moreReadyFdsThanABatchHoldsAllGetTheirTurn() throws IOException {
+    public void moreReadyFdsThanABatchHoldsAllGetTheirTurn() throws IOException {
         int n = 3 * loop.batchSize() + 5;
         int listenFd = track(listen(sockets));
         java.util.Set<Integer> served = new java.util.HashSet<>();
@@ -329,7 +329,7 @@ abstract class EventLoopContract {
     // ---------------------------------------------------------------- timers
 
     @Test
-    void timersRunInDeadlineOrderAndFirstScheduledFirstOnATie() throws IOException {
+    public void timersRunInDeadlineOrderAndFirstScheduledFirstOnATie() throws IOException {
         List<String> ran = new ArrayList<>();
         loop.schedule(new Timer(() -> ran.add("c")), 60, TimeUnit.MILLISECONDS);
         loop.schedule(new Timer(() -> ran.add("a")), 20, TimeUnit.MILLISECONDS);
@@ -343,7 +343,7 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void aTimerCutsTheWaitShortAndACancelledOneNeverRuns() throws IOException {
+    public void aTimerCutsTheWaitShortAndACancelledOneNeverRuns() throws IOException {
         AtomicInteger cancelledRuns = new AtomicInteger();
         Timer cancelled = new Timer(cancelledRuns::incrementAndGet);
         loop.schedule(cancelled, 10, TimeUnit.MILLISECONDS);
@@ -359,7 +359,7 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void reArmingMovesTheDeadlineAndRunsOnce() throws IOException {
+    public void reArmingMovesTheDeadlineAndRunsOnce() throws IOException {
         AtomicInteger ran = new AtomicInteger();
         Timer t = new Timer(ran::incrementAndGet);
         loop.schedule(t, 10, TimeUnit.MILLISECONDS);
@@ -375,7 +375,7 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void aTimerScheduledFromAHandlerRunsOnTheLoop() throws IOException {
+    public void aTimerScheduledFromAHandlerRunsOnTheLoop() throws IOException {
         LoopedSockets.Pair p = pair();
         AtomicInteger ran = new AtomicInteger();
         Thread[] on = new Thread[1];
@@ -393,7 +393,7 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void aTimerThatReArmsItselfForNowWaitsForTheNextTurn() throws IOException {
+    public void aTimerThatReArmsItselfForNowWaitsForTheNextTurn() throws IOException {
         AtomicInteger ran = new AtomicInteger();
         Timer[] self = new Timer[1];
         self[0] = new Timer(() -> {
@@ -410,7 +410,7 @@ abstract class EventLoopContract {
 
     /** A timer that fell due while a handler was busy runs in the same turn, after the batch. */
     @Test
-    void aTimerDueDuringALongBatchRunsRightAfterIt() throws IOException {
+    public void aTimerDueDuringALongBatchRunsRightAfterIt() throws IOException {
         LoopedSockets.Pair p = pair();
         List<String> order = new ArrayList<>();
         loop.schedule(new Timer(() -> order.add("timer")), 30, TimeUnit.MILLISECONDS);
@@ -427,7 +427,7 @@ abstract class EventLoopContract {
 
     /** Steady state: re-arming an existing timer allocates nothing (JMH -prof gc shows it too: make bench). */
     @Test
-    void reArmingATimerAMillionTimesAllocatesNothing() {
+    public void reArmingATimerAMillionTimesAllocatesNothing() {
         com.sun.management.ThreadMXBean threads =
                 (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         Timer[] timers = new Timer[1000];
@@ -447,7 +447,7 @@ abstract class EventLoopContract {
     // ---------------------------------------------------------------- failures
 
     @Test
-    void aHandlerThatThrowsCostsItsFdNotTheLoop() throws IOException {
+    public void aHandlerThatThrowsCostsItsFdNotTheLoop() throws IOException {
         LoopedSockets.Pair bad = pair();
         LoopedSockets.Pair good = pair();
         java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
@@ -474,7 +474,7 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void aTimerThatThrowsIsReportedAndTheLoopGoesOn() throws IOException {
+    public void aTimerThatThrowsIsReportedAndTheLoopGoesOn() throws IOException {
         java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
         loop.setFailureLog(new java.io.PrintStream(log, true));
         AtomicInteger later = new AtomicInteger();
@@ -486,10 +486,10 @@ abstract class EventLoopContract {
     }
 
     /** Whether this backend can register edge-triggered (epoll's EPOLLET, kqueue's EV_CLEAR). */
-    boolean supportsEdge() { return false; }
+    protected boolean supportsEdge() { return false; }
 
     @Test
-    void edgeTriggeredNotifiesOnceUntilDrainedOrIsRejectedClearly() throws IOException {
+    public void edgeTriggeredNotifiesOnceUntilDrainedOrIsRejectedClearly() throws IOException {
         LoopedSockets.Pair p = pair();
         if (!supportsEdge()) {
             assertThatThrownBy(() -> loop.add(p.fd(), Events.READ | Events.EDGE, new Recorder()))
@@ -511,7 +511,7 @@ abstract class EventLoopContract {
     }
 
     @Test
-    void misuseGivesClearExceptions() throws IOException {
+    public void misuseGivesClearExceptions() throws IOException {
         LoopedSockets.Pair p = pair();
         loop.add(p.fd(), Events.READ, new Recorder());
         assertThatThrownBy(() -> loop.add(p.fd(), Events.READ, new Recorder()))

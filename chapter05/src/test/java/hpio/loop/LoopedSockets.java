@@ -11,22 +11,22 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 /** Test helpers: loopback sockets made through a loop's own socket layer, and waiting without sleeps. */
-final class LoopedSockets {
+public final class LoopedSockets {
     private LoopedSockets() {}
 
-    static final InetSocketAddress ANY_LOOPBACK = new InetSocketAddress("127.0.0.1", 0);
-    static final Duration DEADLINE = Duration.ofSeconds(10);
+    public static final InetSocketAddress ANY_LOOPBACK = new InetSocketAddress("127.0.0.1", 0);
+    public static final Duration DEADLINE = Duration.ofSeconds(10);
 
     /** One end accepted by the loop's socket layer, the other a plain blocking java.net.Socket. */
-    record Pair(int fd, Socket peer) implements AutoCloseable {
+    public record Pair(int fd, Socket peer) implements AutoCloseable {
         @Override public void close() throws IOException { peer.close(); }
     }
 
-    static int listen(Sockets sockets) throws IOException {
+    public static int listen(Sockets sockets) throws IOException {
         return sockets.listen(ANY_LOOPBACK, 128);
     }
 
-    static Pair connectedPair(Sockets sockets, int listenFd) throws IOException {
+    public static Pair connectedPair(Sockets sockets, int listenFd) throws IOException {
         Socket peer = new Socket("127.0.0.1", sockets.localPort(listenFd));
         peer.setTcpNoDelay(true);
         PeerAddress from = new PeerAddress();
@@ -43,7 +43,7 @@ final class LoopedSockets {
     }
 
     /** Runs the loop until {@code done} holds, failing after a generous deadline. */
-    static void runUntil(EventLoop loop, BooleanSupplier done) throws IOException {
+    public static void runUntil(EventLoop loop, BooleanSupplier done) throws IOException {
         long end = System.nanoTime() + DEADLINE.toNanos();
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > end) throw new AssertionError("condition not reached within " + DEADLINE);

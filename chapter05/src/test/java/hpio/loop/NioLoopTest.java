@@ -1,5 +1,5 @@
 package hpio.loop;
 
 class NioLoopTest extends EventLoopContract {
-    @Override String backend() { return "nio"; }
+    @Override protected String backend() { return "nio"; }
 }

@@ -2,5 +2,5 @@ package hpio.loop;
 
 
 class PollLoopTest extends EventLoopContract {
-    @Override String backend() { return "poll"; }
+    @Override protected String backend() { return "poll"; }
 }

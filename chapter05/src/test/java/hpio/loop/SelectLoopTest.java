@@ -8,12 +8,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SelectLoopTest extends EventLoopContract {
-    @Override String backend() { return "select"; }
+    @Override protected String backend() { return "select"; }
 
     /** select cannot watch fd 1024 and up: the contract's 2,000 fds become a refusal at FD_SETSIZE. */
     @Override
     @Test
-    void twoThousandRegisteredFdsAndOneReady() throws IOException {
+    public void twoThousandRegisteredFdsAndOneReady() throws IOException {
         List<Integer> fds = new ArrayList<>();
         try {
             int fd;
