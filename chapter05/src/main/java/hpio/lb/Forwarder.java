@@ -60,7 +60,15 @@ final class Forwarder {
     // snippet-end start-forwarding
 
     // snippet-start on-connection-event
-    void onEvent(Connection c, int fd, int events) throws IOException {
+    void onEvent(Connection c, int fd, int events) {
+        try {
+            forward(c, fd, events);
+        } catch (IOException e) {
+            lb.release(c);              // ECONNRESET, EPIPE, ...: close both and free everything
+        }
+    }
+
+    private void forward(Connection c, int fd, int events) throws IOException {
         boolean fromClient = fd == c.clientFd;
         Flow in = fromClient ? c.toBackend : c.toClient;   // bytes read from fd
         Flow out = fromClient ? c.toClient : c.toBackend;  // bytes written to fd
@@ -125,6 +133,11 @@ final class Forwarder {
             return flow.paused ? Pump.PAUSED : n;
         } catch (IOException e) {
             lb.release(c);              // ECONNRESET, EPIPE, ...: close both and free everything
+            return Pump.CLOSED;
+        } catch (RuntimeException e) {
+            // An exercise's write queue that throws (an overflow, a stub): this
+            // connection goes, whether the pump was called by the loop or by a timer.
+            lb.hookFailed(c, e);
             return Pump.CLOSED;
         } catch (OutOfMemoryError e) {
             // Off-heap buffers are budgeted (-XX:MaxDirectMemorySize): when a short

@@ -233,7 +233,13 @@ public final class LoadBalancer implements AutoCloseable {
         loop.cancel(c.connectTimer);
         if (c.state == Connection.OPEN) {
             upstreams[c.upstream].active--;
-            if (idle != null) idle.closed(c);
+            if (idle != null) {
+                try {
+                    idle.closed(c);
+                } catch (RuntimeException e) {            // a stub or a bug: the connection still closes
+                    hookFailed(null, e);
+                }
+            }
         }
         closeFd(c.clientFd);
         closeFd(c.backendFd);
@@ -252,6 +258,15 @@ public final class LoadBalancer implements AutoCloseable {
         String todo = Hooks.notDoneYet(cause, origin);
         if (todo != null) rateLimited.log(RateLimitedLog.Kind.FAILURE, todo);
         release(c);
+    }
+
+    /** An exercise's hook threw outside the loop's reach (in a pump, in release): report it, close this one. */
+    void hookFailed(Connection c, RuntimeException cause) {
+        if (rateLimited.due(RateLimitedLog.Kind.FAILURE)) {
+            String todo = Hooks.notDoneYet(cause, origin);
+            log.println(todo != null ? todo : "high_perf_lb: an exercise hook threw " + cause + "; closing its connection");
+        }
+        if (c != null) release(c);
     }
 
     /** Both sides are connected (exercise 5 starts watching it). */

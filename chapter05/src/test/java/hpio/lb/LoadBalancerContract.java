@@ -222,6 +222,78 @@ abstract class LoadBalancerContract {
         }
     }
 
+    /**
+     * A client that sends without end and reads nothing: its echoes pile up, so the
+     * balancer meets short writes and hands the rest to the flow's write queue. It
+     * stops when {@code until} holds (or the balancer closed it).
+     */
+    private static void stallAClient(int port, java.util.function.BooleanSupplier until) throws Exception {
+        try (Socket s = Peers.client(port)) {
+            Thread writer = Thread.ofVirtual().start(() -> {
+                byte[] chunk = new byte[256 * 1024];
+                try {
+                    while (true) s.getOutputStream().write(chunk);
+                } catch (IOException closed) {
+                    // by the balancer, or by us below
+                }
+            });
+            Peers.await("the balancer meets a short write on a client that does not read",
+                    () -> until.getAsBoolean() || !writer.isAlive());
+        }
+    }
+
+    /** An exercise's write queue that throws (an overflow, say) costs its connection, also outside a handler. */
+    @Test
+    void aWriteQueueThatThrowsCostsOneConnection() throws Exception {
+        Hooks hooks = new Hooks(hpio.lb.hooks.ReadPolicy.LEVEL_TRIGGERED, port -> new hpio.lb.hooks.WriteQueue() {
+            @Override public void hold(hpio.net.IoBuffer source, int offset, int length) {
+                throw new IllegalStateException("write buffer overflow");
+            }
+
+            @Override public void onWritable() { }
+
+            @Override public int size() { return 0; }
+
+            @Override public void clear() { }
+        }, null, null, "this test", "");
+        try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = new RunningBalancer(config(echo.spec()), hooks)) {
+            stallAClient(lb.port(), () -> lb.log().contains("write buffer overflow"));
+            lb.awaitIdle();
+            lb.assertAlive();
+            assertThat(lb.log()).contains("IllegalStateException: write buffer overflow");
+            assertThat(echoOnce(lb.port(), "still here")).isEqualTo("still here");
+        }
+    }
+
+    /** A write queue whose clear() throws cannot keep a slot out of the pool. */
+    @Test
+    void aWriteQueueWhoseClearThrowsStillGivesTheSlotBack() throws Exception {
+        SpareBufferQueue.Spares spares = new SpareBufferQueue.Spares();
+        Hooks hooks = new Hooks(hpio.lb.hooks.ReadPolicy.LEVEL_TRIGGERED, port -> new hpio.lb.hooks.WriteQueue() {
+            final SpareBufferQueue real = new SpareBufferQueue(port, spares);
+
+            @Override public void hold(hpio.net.IoBuffer source, int offset, int length) {
+                real.hold(source, offset, length);
+            }
+
+            @Override public void onWritable() throws IOException { real.onWritable(); }
+
+            @Override public int size() { return real.size(); }
+
+            @Override public void clear() {
+                real.clear();
+                throw new IllegalStateException("clear broke");
+            }
+        }, null, null, "this test", "");
+        try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = new RunningBalancer(config(echo.spec()), hooks)) {
+            stallAClient(lb.port(), () -> lb.lb.maxBuffered() > 0);
+            lb.awaitIdle();                                  // every slot back in the pool
+            lb.assertAlive();
+            assertThat(lb.log()).contains("clear broke");
+            assertThat(echoOnce(lb.port(), "again")).isEqualTo("again");
+        }
+    }
+
     private static String echoOnce(int port, String text) throws IOException {
         try (Socket s = Peers.client(port)) {
             s.getOutputStream().write(text.getBytes());
