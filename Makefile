@@ -13,7 +13,7 @@ JAR := chapter05/target/high_perf_lb.jar
 
 SOURCES := $(shell find chapter05/src/main -name '*.java') pom.xml chapter05/pom.xml
 
-.PHONY: help build run test exercises exercise hint solution verify-exercises bench stress footprint clean
+.PHONY: help build run test exercises exercise hint solution verify-exercises bench stress footprint errors clean
 
 help: ## list every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -55,6 +55,10 @@ stress: $(JAR) ## load test side by side: each event backend, direct, HAProxy/ng
 footprint: build ## JOL: the field layout of a connection, its heap bytes when idle, the pool's size at --max-conns
 	$(MVN) -pl chapter05 dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
 	@chapter05/scripts/footprint.sh
+
+errors: build ## provoke each message of docs/09-common-errors.md for real (~25 s) and check the page still shows it
+	$(MVN) -pl chapter05 dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
+	@chapter05/scripts/errors.sh
 
 clean: ## remove build output
 	$(MVN) clean

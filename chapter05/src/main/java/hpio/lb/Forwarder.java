@@ -162,8 +162,9 @@ final class Forwarder {
         boolean wasPaused = flow.paused;
         flow.queue.onWritable();
         if (!flow.hasOutput()) passOnEof(flow);
-        // Un-paused: read now. Edge-triggered, the source will not be announced
-        // again for bytes that arrived while we were not reading.
+        // Un-paused: read now, with what arrived while we were not reading, rather
+        // than wait a turn. (Putting READ back with epoll_ctl or EV_ADD also makes the
+        // kernel report data already waiting, edge-triggered or not: nothing is lost.)
         if (wasPaused && flow.wantsRead()) readPolicy.onReadable(flow);
     }
     // snippet-end flush

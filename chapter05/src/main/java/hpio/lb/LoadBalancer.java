@@ -108,11 +108,24 @@ public final class LoadBalancer implements AutoCloseable {
                         + hooks.origin() + "/)");
             }
         } catch (IOException | RuntimeException e) {
+            // Each step on its own: one that fails must not leave the port bound or hide e.
             if (listenFd >= 0) {
-                if (loop.isRegistered(listenFd)) loop.remove(listenFd);
-                sockets.close(listenFd);             // a failed start must not keep the port
+                try {
+                    if (loop.isRegistered(listenFd)) loop.remove(listenFd);
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                try {
+                    sockets.close(listenFd);         // a failed start must not keep the port
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
             }
-            loop.close();
+            try {
+                loop.close();
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
             throw e;
         }
     }

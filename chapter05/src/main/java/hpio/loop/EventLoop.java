@@ -53,6 +53,7 @@ public final class EventLoop implements Timers, AutoCloseable {
     private volatile long waits;          // volatile: read by tests and status lines on other threads
     private volatile long failures;
     private volatile boolean closed;
+    private static final long MAX_DELAY_NANOS = Long.MAX_VALUE / 4;
 
     private PrintStream failureLog = System.err;
     private long lastFailureReport;
@@ -157,7 +158,9 @@ public final class EventLoop implements Timers, AutoCloseable {
     @Override
     public void schedule(Timer timer, long delay, TimeUnit unit) {
         ensureOpen();
-        long nanos = Math.max(0, unit.toNanos(delay));
+        // Capped at about 73 years: deadlines are compared by subtraction on a clock
+        // that may wrap, which holds only while any two are less than 2^63 ns apart.
+        long nanos = Math.min(Math.max(0, unit.toNanos(delay)), MAX_DELAY_NANOS);
         timers.schedule(timer, System.nanoTime() + nanos);
     }
 
@@ -203,7 +206,7 @@ public final class EventLoop implements Timers, AutoCloseable {
             try {
                 handler.onEvent(fd, events);
             } catch (IOException | RuntimeException e) {
-                handlerFailed(fd, handler, e);
+                handlerFailed(fd, handler, firedGeneration[i], e);
             }
             calls++;
         }
@@ -217,7 +220,7 @@ public final class EventLoop implements Timers, AutoCloseable {
         Timer first = timers.peek();
         if (first == null) return timeoutMillis < 0 ? -1 : (int) Math.min(timeoutMillis, Integer.MAX_VALUE);
         long untilTimer = Math.max(0, first.deadlineNanos - System.nanoTime());
-        long millis = TimeUnit.NANOSECONDS.toMillis(untilTimer + 999_999);
+        long millis = untilTimer / 1_000_000 + (untilTimer % 1_000_000 != 0 ? 1 : 0);   // up, without overflow
         if (timeoutMillis >= 0) millis = Math.min(millis, timeoutMillis);
         return (int) Math.min(millis, Integer.MAX_VALUE);
     }
@@ -244,7 +247,7 @@ public final class EventLoop implements Timers, AutoCloseable {
         return ran;
     }
 
-    private void handlerFailed(int fd, IoHandler handler, Exception e) {
+    private void handlerFailed(int fd, IoHandler handler, int registration, Exception e) {
         failures++;
         if (reportDue()) {
             report("the handler of fd " + fd + " threw " + describe(e) + "; that fd is dropped, the loop goes on");
@@ -257,7 +260,9 @@ public final class EventLoop implements Timers, AutoCloseable {
         }
         // Still watched after its owner was told: take it out ourselves, or a
         // level-triggered fd that keeps failing would make every wait return at once.
-        if (!closed && isRegistered(fd) && handlers[fd] == handler) {
+        // Only the registration that failed: if the fd was closed and its number added
+        // again meanwhile (the generation moved), that new registration is not ours to drop.
+        if (!closed && isRegistered(fd) && generation[fd] == registration) {
             try {
                 remove(fd);
             } catch (IOException ignored) {

@@ -10,7 +10,7 @@ import java.util.Arrays;
  *
  * <p>Why a heap and not a hashed timing wheel (Netty's {@code HashedWheelTimer},
  * the Linux kernel's timer wheel)? A wheel arms and cancels in O(1), but it rounds
- * every deadline to its tick and must turn even when nothing is due. Here n is a
+ * every deadline to its tick and must turn even when nothing is due. Here n is
  * a timer or two per connection (10,000 connections: about 14 levels), each turn of
  * the loop needs the exact earliest deadline to size its wait, and the heap gives
  * that at its root. The balancer re-arms idle timers lazily (see its idle-timeout

@@ -27,6 +27,10 @@ public final class NativeSockets implements Sockets {
     private final MemorySegment socklen = arena.allocate(JAVA_INT);
     private final MemorySegment intValue = arena.allocate(JAVA_INT);
 
+    public NativeSockets() {
+        PeerUnreachableException.prepare();   // needed when fds run out: load it while they have not
+    }
+
     @Override
     public String kind() { return "libc via FFM"; }
 

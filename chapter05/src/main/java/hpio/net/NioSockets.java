@@ -23,6 +23,10 @@ public final class NioSockets implements Sockets {
     private int freeCount;
     private int nextHandle;
 
+    public NioSockets() {
+        PeerUnreachableException.prepare();   // needed when fds run out: load it while they have not
+    }
+
     @Override
     public String kind() { return "java.nio channels"; }
 

@@ -135,6 +135,11 @@ class DocsAreTrueTest {
 
     @Test
     void everyPathNamedInTheDocsExists() {
+        assertThat(pathProblems(docs)).as("paths in the docs that do not exist").isEmpty();
+    }
+
+    /** Check 1 on {@code docs}: one line per problem, naming the page and line. */
+    static List<String> pathProblems(List<MarkdownDoc> docs) {
         List<String> problems = new ArrayList<>();
         for (MarkdownDoc doc : docs) {
             for (MarkdownDoc.Found span : doc.codeSpans) checkPaths(doc, span.line(), span.text(), problems);
@@ -155,7 +160,7 @@ class DocsAreTrueTest {
                 }
             }
         }
-        assertThat(problems).as("paths in the docs that do not exist").isEmpty();
+        return problems;
     }
 
     private static void checkPaths(MarkdownDoc doc, int line, String text, List<String> problems) {
@@ -183,6 +188,11 @@ class DocsAreTrueTest {
 
     @Test
     void everyClassAndMethodNamedInTheDocsExists() throws IOException {
+        assertThat(referenceProblems(docs)).as("classes and methods named in the docs that do not exist").isEmpty();
+    }
+
+    /** Check 2 on {@code docs}. */
+    static List<String> referenceProblems(List<MarkdownDoc> docs) throws IOException {
         List<String> problems = new ArrayList<>();
         for (MarkdownDoc doc : docs) {
             for (MarkdownDoc.Found span : doc.codeSpans) {
@@ -190,7 +200,7 @@ class DocsAreTrueTest {
                 if (problem != null) problems.add(where(doc, span.line()) + "`" + span.text() + "`: " + problem);
             }
         }
-        assertThat(problems).as("classes and methods named in the docs that do not exist").isEmpty();
+        return problems;
     }
 
     /** Null when the span is fine or names no class; else what is wrong. */
@@ -260,6 +270,12 @@ class DocsAreTrueTest {
 
     @Test
     void everyJavaSnippetIsCutFromSourceOrCompiles() throws IOException {
+        assertThat(snippetProblems(docs)).as("java snippets that are neither equal to their source region nor compile")
+                .isEmpty();
+    }
+
+    /** Check 3 on {@code docs}. */
+    static List<String> snippetProblems(List<MarkdownDoc> docs) throws IOException {
         List<String> problems = new ArrayList<>();
         int cut = 0, compiled = 0;
         for (MarkdownDoc doc : docs) {
@@ -276,7 +292,7 @@ class DocsAreTrueTest {
             }
         }
         System.out.printf("DocsAreTrueTest: %d java snippets cut from source, %d compiled%n", cut, compiled);
-        assertThat(problems).as("java snippets that are neither equal to their source region nor compile").isEmpty();
+        return problems;
     }
 
     private static String compareWithSource(MarkdownDoc.Fence fence) throws IOException {
@@ -366,6 +382,11 @@ class DocsAreTrueTest {
 
     @Test
     void everyMakeTargetNamedInTheDocsExists() throws IOException {
+        assertThat(makeTargetProblems(docs)).as("make targets named in the docs that the Makefile lacks").isEmpty();
+    }
+
+    /** Check 4 on {@code docs}, against the repository's Makefile. */
+    static List<String> makeTargetProblems(List<MarkdownDoc> docs) throws IOException {
         Set<String> targets = new TreeSet<>();
         Matcher t = Pattern.compile("(?m)^([a-z][\\w-]*)\\s*:(?!=)").matcher(Files.readString(root.resolve("Makefile")));
         while (t.find()) targets.add(t.group(1));
@@ -383,7 +404,7 @@ class DocsAreTrueTest {
                 }
             }
         }
-        assertThat(problems).as("make targets named in the docs that the Makefile lacks").isEmpty();
+        return problems;
     }
 
     private static void checkTarget(MarkdownDoc doc, int line, String target, Set<String> targets,
@@ -397,6 +418,12 @@ class DocsAreTrueTest {
 
     @Test
     void diagramsAreAsciiAndAtMostEightyColumns() {
+        assertThat(diagramProblems(docs)).as("diagrams (fences without a language) that are not ASCII within 80 columns")
+                .isEmpty();
+    }
+
+    /** Check 5 on {@code docs} (the pages under docs/ only). */
+    static List<String> diagramProblems(List<MarkdownDoc> docs) {
         List<String> problems = new ArrayList<>();
         for (MarkdownDoc doc : docs) {
             if (!doc.name.startsWith("docs")) continue;
@@ -417,6 +444,92 @@ class DocsAreTrueTest {
                 }
             }
         }
-        assertThat(problems).as("diagrams (fences without a language) that are not ASCII within 80 columns").isEmpty();
+        return problems;
+    }
+
+    // ------------------------------------------------------------------ the check checked
+
+    // Each check run on a synthetic page: the mistake is reported with the page and the
+    // line, and the same page without the mistake passes (so the check discriminates).
+
+    private static final String PAGE = "docs/synthetic.md";
+
+    private static List<MarkdownDoc> page(String... lines) {
+        return List.of(new MarkdownDoc(root, PAGE, List.of(lines)));
+    }
+
+    @Test
+    void theCheckCatchesAMissingPathAndABrokenLink() {
+        assertThat(pathProblems(page("# A page", "", "Run `chapter05/scripts/footprint.sh` and [see](06-performance.md)."))).isEmpty();
+        List<String> problems = pathProblems(page(
+                "# A page",
+                "",
+                "Run `chapter05/scripts/footprnt.sh` first.",
+                "Then [see the numbers](06-performnce.md#try-it)."));
+        assertThat(problems).containsExactly(
+                PAGE + ":3: path 'chapter05/scripts/footprnt.sh' does not exist",
+                PAGE + ":4: link target '06-performnce.md#try-it' does not exist (resolved to docs/06-performnce.md)");
+    }
+
+    @Test
+    void theCheckCatchesAMisspeltClassOrMethod() throws IOException {
+        assertThat(referenceProblems(page("`EventLoop.runOnce` and `hpio.loop.Timer`"))).isEmpty();
+        List<String> problems = referenceProblems(page("# A page", "`EventLop.runOnce` turns the loop once;",
+                "`EventLoop.runOnse` does not exist either, nor `hpio.net.Timer`."));
+        assertThat(problems).hasSize(3);
+        // (Never "class" and a capitalised name in one literal here: the check would take this file to declare it.)
+        assertThat(problems.get(0)).startsWith(PAGE + ":2: `EventLop.runOnce`: no class" + " EventLop in this project");
+        assertThat(problems.get(1)).startsWith(PAGE + ":3: `EventLoop.runOnse`: no method runOnse( (nor field runOnse) in "
+                + "chapter05/src/main/java/hpio/loop/EventLoop.java");
+        assertThat(problems.get(2)).isEqualTo(PAGE + ":3: `hpio.net.Timer`: class" + " Timer is not in package hpio.net");
+    }
+
+    @Test
+    void theCheckCatchesAStaleSnippet() throws IOException {
+        String file = "chapter05/src/main/java/hpio/loop/Events.java";
+        List<String> region = DocSnippets.region(root, file, "events-flags");
+        List<String> fresh = new ArrayList<>(List.of("# A page", "", "<!-- snippet: " + file + "#events-flags -->", "```java"));
+        fresh.addAll(region);
+        fresh.add("```");
+        assertThat(snippetProblems(page(fresh.toArray(String[]::new)))).isEmpty();
+
+        List<String> stale = new ArrayList<>(fresh);
+        stale.set(7, stale.get(7).replace("1 << 1", "1 << 5"));    // the page still shows an old value of WRITE
+        List<String> problems = snippetProblems(page(stale.toArray(String[]::new)));
+        assertThat(problems).singleElement().asString()
+                .startsWith(PAGE + ":4: snippet differs from " + file + "#events-flags at its line 4 (doc line 8): ")
+                .contains("doc has 'public static final int WRITE = 1 << 5;'")
+                .contains("source has 'public static final int WRITE = 1 << 1;'");
+    }
+
+    @Test
+    void theCheckCatchesASnippetThatDoesNotCompile() throws IOException {
+        assertThat(snippetProblems(page("```java",
+                "EventLoop loop = hpio.transport.Transport.open(\"auto\", 64).loop();", "loop.runOnce(0);", "```")))
+                .isEmpty();
+        List<String> problems = snippetProblems(page("# A page", "", "```java",
+                "EventLoop loop = hpio.transport.Transport.open(\"auto\", 64).loop();", "loop.runOnse(0);", "```"));
+        assertThat(problems).singleElement().asString()
+                .startsWith(PAGE + ":5: java snippet does not compile: cannot find symbol");
+    }
+
+    @Test
+    void theCheckCatchesADiagramThatIsNotAsciiOrTooWide() {
+        String eighty = "+" + "-".repeat(78) + "+";
+        assertThat(diagramProblems(page("# A page", "```", eighty, "| a -> b |", "```"))).isEmpty();
+        List<String> problems = diagramProblems(page("# A page", "```", eighty, "| a \u2192 b |", eighty + "-", "```"));
+        assertThat(problems).containsExactly(
+                PAGE + ":4: diagram has a non-ASCII character '\u2192' at column 5 (draw with - | + < > ^ v / \\ and letters)",
+                PAGE + ":5: diagram line is 81 columns (at most 80)");
+    }
+
+    @Test
+    void theCheckCatchesAMakeTargetThatDoesNotExist() throws IOException {
+        assertThat(makeTargetProblems(page("`make bench`", "```sh", "make stress DURATION=5", "```"))).isEmpty();
+        List<String> problems = makeTargetProblems(page("# A page", "Run `make benchmark`:", "```sh",
+                "make footprnt", "```"));
+        assertThat(problems).hasSize(2);
+        assertThat(problems.get(0)).startsWith(PAGE + ":2: 'make benchmark': the Makefile has no target benchmark (it has ");
+        assertThat(problems.get(1)).startsWith(PAGE + ":4: 'make footprnt': the Makefile has no target footprnt (it has ");
     }
 }

@@ -54,6 +54,17 @@ final class MarkdownDoc {
         parse();
     }
 
+    /**
+     * A page that is not on disk, as if it were at {@code name} under {@code root}
+     * (its links resolve from there): for the doc check's own tests.
+     */
+    MarkdownDoc(Path root, String name, List<String> lines) {
+        this.file = root.resolve(name);
+        this.name = name;
+        this.lines = List.copyOf(lines);
+        parse();
+    }
+
     private void parse() {
         int i = 0;
         while (i < lines.size()) {

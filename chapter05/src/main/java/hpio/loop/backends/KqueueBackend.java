@@ -227,9 +227,6 @@ public final class KqueueBackend implements Backend {
             timeout.set(JAVA_LONG, 8, (timeoutMillis % 1000) * 1_000_000L);     // tv_nsec
             ts = timeout;
         }
-        // Re-arm before waiting: a wakeup() from now on triggers again, so none is lost
-        // (one that triggered earlier only makes this wait return at once).
-        wakePending.set(false);
         int n = sys.kevent(cs, kq, MemorySegment.NULL, 0, ready, capacity, ts);
         if (n < 0) {
             int errno = Posix.errno(cs);
@@ -240,7 +237,14 @@ public final class KqueueBackend implements Backend {
         for (int i = 0; i < n; i++) {
             long base = i * keventSize;
             short filter = ready.get(JAVA_SHORT, base + FILTER_OFFSET);
-            if (filter == evfiltUser) continue;            // our own wake-up, not an event for the loop
+            if (filter == evfiltUser) {
+                // Our own wake-up, not an event for the loop. Re-armed only now that it
+                // has arrived: a wakeup() from here on triggers again. (Re-armed before the
+                // wait instead, a wakeup() between the last wait and this one would find the
+                // flag still set, send nothing, and the wait could sleep through it.)
+                wakePending.set(false);
+                continue;
+            }
             int fd = (int) ready.get(JAVA_LONG, base + IDENT_OFFSET);
             int events = fromKevent(filter, Short.toUnsignedInt(ready.get(JAVA_SHORT, base + FLAGS_OFFSET)),
                     ready.get(JAVA_INT, base + FFLAGS_OFFSET));

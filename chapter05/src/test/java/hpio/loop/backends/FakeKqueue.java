@@ -64,6 +64,7 @@ final class FakeKqueue implements KqueueBackend.Syscalls {
     final List<long[]> readyEvents = new ArrayList<>();  // {ident, filter, flags, fflags, data}
     int waitedWithCapacity = -1;
     int triggers;
+    private boolean userEventPending;    // a trigger not yet delivered by a wait
     int failKqueueWith;
     int failWaitWith;
     int closedFd = -1;
@@ -161,6 +162,7 @@ final class FakeKqueue implements KqueueBackend.Syscalls {
             out.set(JAVA_INT, base + 12, (int) e[3]);
             out.set(JAVA_LONG, base + 16, e[4]);
         }
+        for (int i = 0; i < n; i++) if (readyEvents.get(i)[1] == abi.evfiltUser()) userEventPending = false;
         readyEvents.subList(0, n).clear();
         return n;
     }
@@ -176,6 +178,9 @@ final class FakeKqueue implements KqueueBackend.Syscalls {
         if (c.filter() == abi.evfiltUser() && (c.fflags() & NOTE_TRIGGER) != 0) {
             if (!registered.containsKey(key)) return Errno.ENOENT;
             triggers++;
+            // EV_CLEAR: one event pending until a wait delivers it, however many triggers.
+            if (!userEventPending) readyEvents.add(new long[] {c.ident(), c.filter(), EV_CLEAR, NOTE_TRIGGER, 0});
+            userEventPending = true;
             return 0;
         }
         return Errno.EINVAL;

@@ -91,16 +91,34 @@ class KqueueWakeupTest {
     }
 
     @Test
-    void wakeupsBetweenTwoWaitsTriggerOnce() throws IOException {
+    void wakeupsBeforeTheWaitDeliversThemTriggerOnce() throws IOException {
         FakeKqueue kernel = new FakeKqueue(BsdKqueue.MACOS);
         try (KqueueBackend backend = kernel.open()) {
             backend.wakeup();
             backend.wakeup();
             backend.wakeup();
             assertThat(kernel.triggers).isOne();
-            backend.poll(0, new FiredEvents(FakeKqueue.BATCH));   // re-arms before it waits
-            backend.wakeup();
+            assertThat(backend.poll(0, new FiredEvents(FakeKqueue.BATCH))).as("the wake-up is not an event").isZero();
+            backend.wakeup();                                      // delivered: the next one triggers again
             assertThat(kernel.triggers).isEqualTo(2);
+        }
+    }
+
+    /**
+     * A wake-up that comes after a wait returned (with an earlier wake-up) and before
+     * the next wait begins must still end that next wait: re-arming at the start of the
+     * next wait would swallow it, and the loop would sleep through a stop().
+     */
+    @Test
+    void aWakeupBetweenTwoWaitsEndsTheNextWait() throws IOException {
+        FakeKqueue kernel = new FakeKqueue(BsdKqueue.MACOS);
+        try (KqueueBackend backend = kernel.open()) {
+            FiredEvents fired = new FiredEvents(FakeKqueue.BATCH);
+            backend.wakeup();                                       // W1
+            backend.poll(-1, fired);                                // returns with W1
+            backend.wakeup();                                       // W2: after that wait, before the next
+            assertThat(kernel.triggers).as("W2 must reach the kernel").isEqualTo(2);
+            assertThat(backend.poll(-1, fired)).as("the next wait returns with W2, no event for the loop").isZero();
         }
     }
 
