@@ -7,7 +7,6 @@ import static hpio.nativeio.LinuxEpoll.EPOLLIN;
 import static hpio.nativeio.LinuxEpoll.EPOLLOUT;
 import static hpio.nativeio.LinuxEpoll.EPOLLRDHUP;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import hpio.loop.Events;
@@ -67,58 +66,60 @@ class StudentEpollTest {
     @Test
     void readAsksForEpollinAndThePeersHalfClose() {
         int e = StudentEpoll.toEpoll(Events.READ);
-        assertThat(e & EPOLLIN).as("toEpoll(READ) without EPOLLIN: data is never reported").isNotZero();
-        assertThat(e & EPOLLRDHUP)
-                .as("toEpoll(READ) without EPOLLRDHUP: a peer's half-close would look like plain data: HUP never reported")
-                .isNotZero();
-        assertThat(e & EPOLLOUT)
-                .as("toEpoll(READ) asked for EPOLLOUT: a reader is woken on every wait while its send buffer has room (a busy loop)")
-                .isZero();
+        must((e & EPOLLIN) != 0,
+                "toEpoll(READ) without EPOLLIN: data is never reported");
+        must((e & EPOLLRDHUP) != 0,
+                "toEpoll(READ) without EPOLLRDHUP: a peer's half-close would look like plain data: HUP never reported");
+        must((e & EPOLLOUT) == 0,
+                "toEpoll(READ) asked for EPOLLOUT: a reader is woken on every wait while its send buffer has room (a busy loop)");
     }
 
     @Test
     void writeIsEpolloutAndNothingMore() {
         int e = StudentEpoll.toEpoll(Events.WRITE);
-        assertThat(e & EPOLLOUT).as("toEpoll(WRITE) without EPOLLOUT: writability is never reported").isNotZero();
-        assertThat(e & EPOLLIN).as("toEpoll(WRITE) asked for EPOLLIN: a writer is woken by every byte that arrives").isZero();
+        must((e & EPOLLOUT) != 0,
+                "toEpoll(WRITE) without EPOLLOUT: writability is never reported");
+        must((e & EPOLLIN) == 0,
+                "toEpoll(WRITE) asked for EPOLLIN: a writer is woken by every byte that arrives");
         int both = StudentEpoll.toEpoll(Events.READ | Events.WRITE);
-        assertThat(both & (EPOLLIN | EPOLLOUT)).as("toEpoll(READ|WRITE) must ask for both EPOLLIN and EPOLLOUT")
-                .isEqualTo(EPOLLIN | EPOLLOUT);
+        must((both & (EPOLLIN | EPOLLOUT)) == (EPOLLIN | EPOLLOUT),
+                "toEpoll(READ|WRITE) must ask for both EPOLLIN and EPOLLOUT (was 0x%x)", both);
     }
 
     @Test
     void edgeIsEpollet() {
-        assertThat(StudentEpoll.toEpoll(Events.READ | Events.EDGE) & EPOLLET)
-                .as("EDGE asked for but not EPOLLET: the loop stays level-triggered").isNotZero();
-        assertThat(StudentEpoll.toEpoll(Events.WRITE | Events.EDGE) & EPOLLET)
-                .as("EDGE asked for (with WRITE) but not EPOLLET: the loop stays level-triggered").isNotZero();
-        assertThat(StudentEpoll.toEpoll(Events.READ) & EPOLLET)
-                .as("EPOLLET without EDGE: every fd is edge-triggered, and a handler that reads once stalls").isZero();
+        must((StudentEpoll.toEpoll(Events.READ | Events.EDGE) & EPOLLET) != 0,
+                "EDGE asked for but not EPOLLET: the loop stays level-triggered");
+        must((StudentEpoll.toEpoll(Events.WRITE | Events.EDGE) & EPOLLET) != 0,
+                "EDGE asked for (with WRITE) but not EPOLLET: the loop stays level-triggered");
+        must((StudentEpoll.toEpoll(Events.READ) & EPOLLET) == 0,
+                "EPOLLET without EDGE: every fd is edge-triggered, and a handler that reads once stalls");
     }
 
     @Test
     void readWriteAndErrorComeBackAsOurFlags() {
-        assertThat(StudentEpoll.fromEpoll(EPOLLIN)).as("fromEpoll(EPOLLIN) must be exactly READ").isEqualTo(Events.READ);
-        assertThat(StudentEpoll.fromEpoll(EPOLLOUT)).as("fromEpoll(EPOLLOUT) must be exactly WRITE").isEqualTo(Events.WRITE);
-        assertThat(StudentEpoll.fromEpoll(EPOLLIN | EPOLLOUT)).as("fromEpoll(EPOLLIN|EPOLLOUT): READ|WRITE, both kept")
-                .isEqualTo(Events.READ | Events.WRITE);
-        assertThat(StudentEpoll.fromEpoll(EPOLLERR) & Events.ERROR)
-                .as("EPOLLERR not reported as ERROR: a socket error (a reset, a refused connect) goes unseen").isNotZero();
+        int in = StudentEpoll.fromEpoll(EPOLLIN), out = StudentEpoll.fromEpoll(EPOLLOUT);
+        must(in == Events.READ, "fromEpoll(EPOLLIN) must be exactly READ, was %s", Events.toString(in));
+        must(out == Events.WRITE, "fromEpoll(EPOLLOUT) must be exactly WRITE, was %s", Events.toString(out));
+        int both = StudentEpoll.fromEpoll(EPOLLIN | EPOLLOUT);
+        must(both == (Events.READ | Events.WRITE),
+                "fromEpoll(EPOLLIN|EPOLLOUT) must keep both, READ|WRITE, was %s", Events.toString(both));
+        must((StudentEpoll.fromEpoll(EPOLLERR) & Events.ERROR) != 0,
+                "EPOLLERR not reported as ERROR: a socket error (a reset, a refused connect) goes unseen");
     }
 
     @Test
     void bothKindsOfHangUpAreOneHup() {
-        assertThat(StudentEpoll.fromEpoll(EPOLLRDHUP) & Events.HUP)
-                .as("EPOLLRDHUP not folded into HUP: a peer's half-close would look like plain data: HUP never reported")
-                .isNotZero();
-        assertThat(StudentEpoll.fromEpoll(EPOLLHUP) & Events.HUP)
-                .as("EPOLLHUP not reported as HUP: a connection gone both ways looks like nothing happened").isNotZero();
-        assertThat(StudentEpoll.fromEpoll(EPOLLHUP) & Events.ERROR)
-                .as("EPOLLHUP reported as ERROR: a hang-up is not an error pending (the next read just gives EOF)").isZero();
-        assertThat(StudentEpoll.fromEpoll(EPOLLIN | EPOLLRDHUP))
-                .as("fromEpoll(EPOLLIN|EPOLLRDHUP) must be READ|HUP: READ dropped beside HUP leaves the bytes sent"
-                        + " before the FIN unread")
-                .isEqualTo(Events.READ | Events.HUP);
+        must((StudentEpoll.fromEpoll(EPOLLRDHUP) & Events.HUP) != 0,
+                "EPOLLRDHUP not folded into HUP: a peer's half-close would look like plain data: HUP never reported");
+        must((StudentEpoll.fromEpoll(EPOLLHUP) & Events.HUP) != 0,
+                "EPOLLHUP not reported as HUP: a connection gone both ways looks like nothing happened");
+        must((StudentEpoll.fromEpoll(EPOLLHUP) & Events.ERROR) == 0,
+                "EPOLLHUP reported as ERROR: a hang-up is not an error pending (the next read just gives EOF)");
+        int dataThenFin = StudentEpoll.fromEpoll(EPOLLIN | EPOLLRDHUP);
+        must(dataThenFin == (Events.READ | Events.HUP),
+                "fromEpoll(EPOLLIN|EPOLLRDHUP) must be READ|HUP, was %s: READ dropped beside HUP leaves the bytes sent"
+                        + " before the FIN unread", Events.toString(dataThenFin));
     }
 
     // ------------------------------------------------------------ registrations, as the kernel sees them
@@ -129,10 +130,10 @@ class StudentEpollTest {
         epoll.add(p.fd(), Events.READ);
         p.peer().shutdownOutput();                         // FIN: the peer will send no more, but still reads
         int events = pollUntilFired(p.fd());
-        assertThat(events & Events.HUP)
-                .as("a peer's half-close would look like plain data: HUP never reported (reported: %s)", Events.toString(events))
-                .isNotZero();
-        assertThat(events & Events.READ).as("the half-close came without READ: the EOF is there to read").isNotZero();
+        must((events & Events.HUP) != 0,
+                "a peer's half-close would look like plain data: HUP never reported (reported: %s)", Events.toString(events));
+        must((events & Events.READ) != 0,
+                "the half-close came without READ: the EOF is there to read");
     }
 
     @Test
@@ -141,18 +142,16 @@ class StudentEpollTest {
         LoopedSockets.Pair edge = pair();
         epoll.add(level.fd(), Events.READ);
         epoll.add(edge.fd(), Events.READ | Events.EDGE);
-        assertThat(kernelMask(level.fd()) & EPOLLET)
-                .as("READ alone registered with EPOLLET: every fd is edge-triggered, and a handler that reads once stalls")
-                .isZero();
-        assertThat(kernelMask(edge.fd()) & EPOLLET)
-                .as("EDGE asked for but not EPOLLET: the loop stays level-triggered (kernel's mask %s)", hex(kernelMask(edge.fd())))
-                .isNotZero();
+        must((inSet(level.fd(), "add(READ)") & EPOLLET) == 0,
+                "READ alone registered with EPOLLET: every fd is edge-triggered, and a handler that reads once stalls");
+        must((inSet(edge.fd(), "add(READ|EDGE)") & EPOLLET) != 0,
+                "EDGE asked for but not EPOLLET: the loop stays level-triggered (kernel's mask %s)", hex(kernelMask(edge.fd())));
         edge.peer().getOutputStream().write(new byte[10]);
         pollUntilFired(edge.fd());
         int again = epoll.poll(0, fired);
         for (int i = 0; i < again; i++) {
-            assertThat(fired.fd(i)).as("EDGE asked for but the unread bytes were reported again: the loop stays level-triggered")
-                    .isNotEqualTo(edge.fd());
+            must(fired.fd(i) != edge.fd(),
+                "EDGE asked for but the unread bytes were reported again: the loop stays level-triggered");
         }
     }
 
@@ -160,27 +159,29 @@ class StudentEpollTest {
     void anFdModifiedToNoInterestLeavesTheKernelsSet() throws IOException {
         LoopedSockets.Pair p = pair();
         epoll.add(p.fd(), Events.READ);
-        assertThat(kernelMask(p.fd())).as("add(READ) did not put the fd in the kernel's set").isNotNull();
+        must(kernelMask(p.fd()) != null,
+                "add(READ) did not put the fd in the kernel's set");
         epoll.modify(p.fd(), Events.READ, 0);
-        assertThat(kernelMask(p.fd()))
-                .as("modified to no interest but still in the kernel's set (MOD with events=0 instead of DEL): epoll"
-                        + " reports EPOLLHUP/EPOLLERR even for events=0, so a paused socket whose peer hung up wakes every wait")
-                .isNull();
+        must(kernelMask(p.fd()) == null,
+                "modified to no interest but still in the kernel's set (MOD with events=0 instead of DEL): epoll"
+                        + " reports EPOLLHUP/EPOLLERR even for events=0, so a paused socket whose peer hung up wakes every wait");
         // Both directions gone: exactly what epoll reports even for events = 0.
         sockets.shutdownOutput(p.fd());
         p.peer().close();
         int n = epoll.poll(0, fired);
         for (int i = 0; i < n; i++) {
-            assertThat(fired.fd(i)).as("a paused fd whose peer hung up was reported: the wait would wake for it forever")
-                    .isNotEqualTo(p.fd());
+            must(fired.fd(i) != p.fd(),
+                "a paused fd whose peer hung up was reported: the wait would wake for it forever");
         }
         try {
             epoll.modify(p.fd(), 0, Events.READ);
         } catch (IOException e) {
             fail("coming back from no interest must be an ADD: the fd had left the kernel's set (" + e.getMessage() + ")");
         }
-        assertThat(kernelMask(p.fd())).as("modify(0 -> READ) did not put the fd back in the kernel's set").isNotNull();
-        assertThat(pollUntilFired(p.fd()) & Events.HUP).as("watched again, the hang-up must be reported").isNotZero();
+        must(kernelMask(p.fd()) != null,
+                "modify(0 -> READ) did not put the fd back in the kernel's set");
+        must((pollUntilFired(p.fd()) & Events.HUP) != 0,
+                "watched again, the hang-up must be reported");
     }
 
     @Test
@@ -189,10 +190,11 @@ class StudentEpollTest {
         LoopedSockets.Pair b = pair();
         epoll.add(a.fd(), 0);
         epoll.add(b.fd(), Events.EDGE);
-        assertThat(kernelMask(a.fd())).as("add() with no interest put the fd in the kernel's set: epoll reports"
-                + " EPOLLHUP/EPOLLERR even for events=0").isNull();
-        assertThat(kernelMask(b.fd())).as("add(EDGE) alone put the fd in the kernel's set: EDGE watches nothing by itself")
-                .isNull();
+        must(kernelMask(a.fd()) == null,
+                "add() with no interest put the fd in the kernel's set: epoll reports"
+                + " EPOLLHUP/EPOLLERR even for events=0");
+        must(kernelMask(b.fd()) == null,
+                "add(EDGE) alone put the fd in the kernel's set: EDGE watches nothing by itself");
         try {
             epoll.modify(a.fd(), 0, 0);
             epoll.remove(b.fd(), Events.EDGE);
@@ -205,9 +207,11 @@ class StudentEpollTest {
         } catch (IOException e) {
             fail("an fd registered with no interest must be ADDed when it is first watched (" + e.getMessage() + ")");
         }
-        assertThat(kernelMask(a.fd())).as("modify(0 -> WRITE) did not put the fd in the kernel's set").isNotNull();
+        must(kernelMask(a.fd()) != null,
+                "modify(0 -> WRITE) did not put the fd in the kernel's set");
         epoll.remove(a.fd(), Events.WRITE);
-        assertThat(kernelMask(a.fd())).as("remove() left the fd in the kernel's set").isNull();
+        must(kernelMask(a.fd()) == null,
+                "remove() left the fd in the kernel's set");
     }
 
     @Test
@@ -215,17 +219,19 @@ class StudentEpollTest {
         LoopedSockets.Pair p = pair();
         epoll.add(p.fd(), Events.READ);
         epoll.modify(p.fd(), Events.READ, Events.WRITE);
-        int mask = kernelMask(p.fd());
-        assertThat(mask & (EPOLLIN | EPOLLOUT))
-                .as("modify(READ -> WRITE): the kernel's mask is %s, not EPOLLOUT alone", hex(mask)).isEqualTo(EPOLLOUT);
+        int mask = inSet(p.fd(), "modify(READ -> WRITE)");
+        must((mask & (EPOLLIN | EPOLLOUT)) == EPOLLOUT,
+                "modify(READ -> WRITE): the kernel's mask is %s, not EPOLLOUT alone", hex(mask));
         epoll.modify(p.fd(), Events.WRITE, Events.READ | Events.WRITE);
-        mask = kernelMask(p.fd());
-        assertThat(mask & (EPOLLIN | EPOLLOUT))
-                .as("modify(WRITE -> READ|WRITE): the kernel's mask is %s", hex(mask)).isEqualTo(EPOLLIN | EPOLLOUT);
-        assertThat(pollUntilFired(p.fd())).as("a quiet connected socket watched for READ|WRITE is writable only")
-                .isEqualTo(Events.WRITE);
+        mask = inSet(p.fd(), "modify(WRITE -> READ|WRITE)");
+        must((mask & (EPOLLIN | EPOLLOUT)) == (EPOLLIN | EPOLLOUT),
+                "modify(WRITE -> READ|WRITE): the kernel's mask is %s", hex(mask));
+        int events = pollUntilFired(p.fd());
+        must(events == Events.WRITE,
+                "a quiet connected socket watched for READ|WRITE is writable only, reported as %s", Events.toString(events));
         epoll.remove(p.fd(), Events.READ | Events.WRITE);
-        assertThat(kernelMask(p.fd())).as("remove() left the fd in the kernel's set").isNull();
+        must(kernelMask(p.fd()) == null,
+                "remove() left the fd in the kernel's set");
     }
 
     // ------------------------------------------------------------ the wait
@@ -236,12 +242,12 @@ class StudentEpollTest {
         epoll.add(p.fd(), Events.READ);
         epoll.wakeup();
         int n = pollGuarded(-1);
-        assertThat(n).as("the waker reported as an event: the loop would look for a handler of its own eventfd (fd %d)",
-                epoll.wakerFd()).isZero();
-        assertThat(eventfdCount(epoll.wakerFd()))
-                .as("the waker was seen but not emptied: its eventfd stays readable and every later wait returns at once"
-                        + " (a busy loop)")
-                .isZero();
+        must(n == 0,
+                "the waker reported as an event: the loop would look for a handler of its own eventfd (fd %d)",
+                epoll.wakerFd());
+        must(eventfdCount(epoll.wakerFd()) == 0,
+                "the waker was seen but not emptied: its eventfd stays readable and every later wait returns at once"
+                        + " (a busy loop)");
         // A wake-up and a real event in one wait: only the real one comes back, at index 0.
         p.peer().getOutputStream().write(1);
         epoll.wakeup();
@@ -251,12 +257,14 @@ class StudentEpollTest {
             if (System.nanoTime() > end) fail("the peer wrote a byte, but poll never reported the fd within " + DEADLINE);
         }
         for (int i = 0; i < got; i++) {
-            assertThat(fired.fd(i)).as("the waker reported as an event: the loop would look for a handler of its own"
-                    + " eventfd (fd %d)", epoll.wakerFd()).isNotEqualTo(epoll.wakerFd());
+            must(fired.fd(i) != epoll.wakerFd(),
+                "the waker reported as an event: the loop would look for a handler of its own"
+                    + " eventfd (fd %d)", epoll.wakerFd());
         }
-        assertThat(fired.fd(0)).as("poll's entries start at index 0").isEqualTo(p.fd());
-        assertThat(fired.events(0) & Events.READ).as("a byte to read, reported as %s", Events.toString(fired.events(0)))
-                .isNotZero();
+        must(fired.fd(0) == p.fd(),
+                "poll's entries start at index 0: entry 0 is fd %d, the ready one is fd %d", fired.fd(0), p.fd());
+        must((fired.events(0) & Events.READ) != 0,
+                "a byte to read, reported as %s", Events.toString(fired.events(0)));
     }
 
     /**
@@ -286,7 +294,7 @@ class StudentEpollTest {
             Assumptions.abort("could not see the waiting thread in /proc/self/task/*/syscall: EINTR not checked here");
         }
         int r = (int) TGKILL.invokeExact((int) ProcessHandle.current().pid(), tid, 13 /* SIGPIPE */);
-        assertThat(r).as("tgkill(SIGPIPE) to the waiting thread").isZero();
+        must(r == 0, "tgkill(SIGPIPE) to the waiting thread failed");
         waiter.join(DEADLINE.toMillis());
         if (waiter.isAlive()) {
             epoll.wakeup();
@@ -298,10 +306,19 @@ class StudentEpollTest {
             fail("a signal during epoll_wait (EINTR) was thrown: a profiler's SIGPROF or a SIGCHLD would kill the loop;"
                     + " it is 0 events (" + t + ")");
         }
-        assertThat(outcome.get()).as("poll after EINTR: 0 events").isEqualTo(0);
+        must(Integer.valueOf(0).equals(outcome.get()),
+                "poll after EINTR must report 0 events, reported %s", outcome.get());
     }
 
     // ------------------------------------------------------------ helpers
+
+    /**
+     * Fails with {@code why} alone as the message (its first line is what
+     * {@code make exercise} prints): the mistake, named.
+     */
+    private static void must(boolean holds, String why, Object... args) {
+        if (!holds) throw new AssertionError(args.length == 0 ? why : why.formatted(args));
+    }
 
     private LoopedSockets.Pair pair() throws IOException {
         int listenFd = LoopedSockets.listen(sockets);
@@ -362,6 +379,13 @@ class StudentEpollTest {
                 .matcher(Files.readString(Path.of("/proc/self/fdinfo/" + fd)));
         if (!m.find()) throw new AssertionError("/proc/self/fdinfo/" + fd + " shows no eventfd-count");
         return Long.parseUnsignedLong(m.group(1), 16);
+    }
+
+    /** The kernel's mask for {@code fd}, failing by name if {@code after} left it out of the set. */
+    private int inSet(int fd, String after) throws IOException {
+        Integer mask = kernelMask(fd);
+        must(mask != null, "after %s the fd is not in the kernel's set (/proc/self/fdinfo/%d)", after, epoll.epfd());
+        return mask;
     }
 
     private static String hex(Integer mask) { return mask == null ? "(not in the set)" : "0x" + Integer.toHexString(mask); }
