@@ -18,7 +18,8 @@ public final class StudentEpollProvider implements BackendProvider {
 
     @Override public String unavailableReason() {
         return Platform.isLinux() ? null
-                : "student-epoll needs Linux (epoll); on " + System.getProperty("os.name") + " exercise 1 is student-kqueue";
+                : "student-epoll needs Linux (epoll); this is " + System.getProperty("os.name")
+                        + ": do exercise 1 in a Linux container (its kqueue variant, student-kqueue, is not written yet)";
     }
 
     @Override public Backend open(int batchSize) throws IOException { return new StudentEpoll(batchSize); }
