@@ -185,7 +185,10 @@ public final class LoadBalancer implements AutoCloseable {
             }
         }
 
-        @Override public boolean listening() { return listener.isOpen(); }
+        @Override public boolean listening() {
+            onLoopThread("listening()");
+            return listener.isOpen();
+        }
 
         @Override public int acceptPending() {
             onLoopThread("acceptPending()");
@@ -200,7 +203,10 @@ public final class LoadBalancer implements AutoCloseable {
                     + " connection(s) in flight");
         }
 
-        @Override public int activeConnections() { return stats.activeConnections; }
+        @Override public int activeConnections() {
+            onLoopThread("activeConnections()");
+            return stats.activeConnections;
+        }
 
         @Override public void exit(String why) {
             onLoopThread("exit()");
@@ -208,7 +214,10 @@ public final class LoadBalancer implements AutoCloseable {
             stopping = true;
         }
 
-        @Override public Timers timers() { return loop; }
+        @Override public Timers timers() {
+            onLoopThread("timers()");
+            return loop;
+        }
     }
 
     private void printStatus() {

@@ -33,6 +33,16 @@ public final class ChildBalancer implements AutoCloseable {
      * then execs the JVM; 0 keeps the limit as it is.
      */
     public ChildBalancer(int openFilesLimit, List<String> jvmOptions, String... args) throws IOException {
+        this(HighPerfLb.class.getName(), openFilesLimit, jvmOptions, args);
+    }
+
+    /** Another main class on the same class path: a test's own launcher around the balancer. */
+    public ChildBalancer(Class<?> mainClass, String... args) throws IOException {
+        this(mainClass.getName(), 0, List.of(), args);
+    }
+
+    private ChildBalancer(String mainClass, int openFilesLimit, List<String> jvmOptions, String... args)
+            throws IOException {
         List<String> command = new ArrayList<>();
         if (openFilesLimit > 0) command.addAll(List.of("/bin/sh", "-c", "ulimit -n " + openFilesLimit + " && exec \"$@\"",
                 "sh"));
@@ -42,7 +52,7 @@ public final class ChildBalancer implements AutoCloseable {
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add(HighPerfLb.class.getName());
+        command.add(mainClass);
         command.addAll(List.of(args));
         process = new ProcessBuilder(command).redirectErrorStream(true).start();
         Thread.ofPlatform().daemon().start(() -> {

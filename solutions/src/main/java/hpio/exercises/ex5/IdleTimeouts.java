@@ -39,27 +39,34 @@ public final class IdleTimeouts implements IdlePolicy {
 
     @Override
     public void opened(IdleConnection c) {
-        c.lastTraffic(timers.nanoTime());
+        c.lastTraffic(timers.nanoTime());           // opening counts as traffic: idle from now
         timers.schedule(c.idleTimer(), timeoutNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void traffic(IdleConnection c) {
-        c.lastTraffic(timers.nanoTime());           // no timer work here: it catches up when it runs
+        // Called once per read or write that moved bytes: a store, no heap work.
+        // The timer catches up when it runs (at most once per timeout).
+        c.lastTraffic(timers.nanoTime());
     }
 
     @Override
     public void timerFired(IdleConnection c) {
+        // nanoTime's origin is arbitrary and may wrap: compare differences, never absolute values.
         long idleFor = timers.nanoTime() - c.lastTraffic();
         if (idleFor >= timeoutNanos) {
-            c.closeIdle();
+            c.closeIdle();                          // the balancer then calls closed(c)
         } else {
+            // Active since the timer was armed: the deadline is a timeout after the last
+            // byte, which is sooner than a whole timeout from now.
             timers.schedule(c.idleTimer(), timeoutNanos - idleFor, TimeUnit.NANOSECONDS);
         }
     }
 
     @Override
     public void closed(IdleConnection c) {
-        timers.cancel(c.idleTimer());               // or it would run for the slot's next client
+        // The slot and its timer go back to the pool: an armed timer would run for
+        // the slot's next client (and keeps a heap entry for nothing until then).
+        timers.cancel(c.idleTimer());
     }
 }
