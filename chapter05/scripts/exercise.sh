@@ -92,6 +92,7 @@ case "$action" in
       cat "$log"; echo "make exercise: the chapter05 build failed (above)" >&2; exit 1
     fi
     rm -f "$passed_marker"
+    rm -rf exercises/target/surefire-reports          # only this run's failures are listed below
     ./mvnw -B -ntp -pl exercises test -DskipExerciseTests=false -Dtest="$tests" \
       -Dsurefire.failIfNoSpecifiedTests=false >"$log" 2>&1
     rc=$?
@@ -113,8 +114,11 @@ case "$action" in
     echo "Failing (each message names what the test caught):"
     for report in exercises/target/surefire-reports/*.txt; do
       [ -f "$report" ] || continue
-      awk '/<<< (FAILURE|ERROR)!/{split($1, a, "."); name=a[length(a)]; getline; print "  - " name ": " $0}' "$report"
-    done | cut -c1-240
+      # A test's line, then its exception's message (AssertJ puts "[why]" on the line after a colon).
+      awk '/<<< (FAILURE|ERROR)!/ && !/^Tests run:/ {split($1, a, "."); name=a[length(a)]; getline
+             msg=$0; while (msg ~ /: *$/ && (getline line) > 0 && line != "") msg = msg " " line
+             print "  - " name ": " msg}' "$report"
+    done | cut -c1-300
     todo=$(grep -n "TODO(ex$n)" "${mine[@]}" 2>/dev/null | grep -c . )
     echo
     [ "$todo" -gt 0 ] && echo "$todo TODO(ex$n) left in your code: each says what must hold."

@@ -82,10 +82,14 @@ while IFS=$'\t' read -r n level name files tests aliases; do
     mkdir -p "$work"
     git ls-files -z pom.xml .mvn mvnw chapter05/pom.xml exercises/pom.xml solutions exercises/src/test 2>/dev/null \
       | (cd "$here" && xargs -0 tar -c) | tar -x -C "$work"
+    # The solutions as already compiled: Maven then recompiles the module's main
+    # sources for the mutant and keeps the test classes, instead of building all anew.
+    cp -a solutions/target "$work/solutions/target" 2>/dev/null
     for src in "$dir"*.java; do
       target=$(find "$work/solutions/src/main/java" -name "$(basename "$src")" | head -n 1)
       [ -n "$target" ] || { echo "  ex$n/$mutant: $(basename "$src") is not a file of the solutions"; ok=0; continue 2; }
       cp "$src" "$target"
+      touch "$target"
     done
     t0=$(date +%s)
     (cd "$work" && timeout "$MUTANT_SECONDS" ./mvnw -B -ntp -o -pl solutions test -Dtest="$tests" \
