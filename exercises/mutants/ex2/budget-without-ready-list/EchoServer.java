@@ -50,7 +50,7 @@ import java.util.concurrent.TimeUnit;
  *       is reported at the next wait, edge-triggered or not.</li>
  * </ul>
  *
- * <p>Try it: {@code java -cp exercises/target/classes:chapter05/target/high_perf_lb.jar
+ * <p>Try it: {@code java -cp exercises/target/classes:chapter05/target/classes
  * hpio.exercises.ex2.EchoServer 7007}, then {@code nc 127.0.0.1 7007}. Hints:
  * {@code make hint EX=2}. Check: {@code make exercise EX=2}.
  */

@@ -164,17 +164,16 @@ class EchoServerTest {
     private static final int PIECE = 16 * KIB;
 
     /**
-     * A client with a small receive window sends, and reads nothing, until the
+     * A client sends, and reads nothing, until the
      * server's socket refuses bytes and then {@code extra} bytes more (the server's
      * buffer fills: it must stop reading); then it reads the whole echo in small
      * pieces and checks every byte. Returns the bytes sent.
      */
-    private static long slowReader(EchoRig rig, int extra, boolean shutdownAfterSending, Runnable whileNotReading)
+    private static long slowReader(EchoRig rig, int extra, Runnable whileNotReading)
             throws Exception {
         Socket s = rig.client();
         AtomicLong sent = new AtomicLong();
         AtomicBoolean done = new AtomicBoolean();
-        long t0 = System.nanoTime();
         Thread sender = Thread.ofVirtual().start(() -> {
             try {
                 long stopAt = MOST;
@@ -184,7 +183,6 @@ class EchoServerTest {
                     Flow f = rig.sockets.flow(localPortOf(s));
                     if (stopAt == MOST && f != null && f.refusedWrites > 0) stopAt = Math.min(MOST, at + extra);
                 }
-                if (shutdownAfterSending) s.shutdownOutput();
             } catch (IOException e) {
                 // the test failed and closed the socket; its own message says why
             } finally {
@@ -209,44 +207,67 @@ class EchoServerTest {
                             + " only part of a write, the rest must be kept and written once WRITE is reported (turn"
                             + " WRITE interest on while bytes wait), and reading must resume once the buffer has room"
                             + describe(rig.sockets.flow(localPortOf(s))),
-                    () -> shutdownAfterSending
-                            ? "the echo ended early: the server closed when the client shut its side, but a"
-                              + " half-closed peer still reads; close only once everything it sent is echoed"
-                            : "the server closed the connection in the middle of the echo");
+                    () -> "the server closed the connection in the middle of the echo");
             have += want;
         }
         assertSameBytes(PAYLOAD, 0, Arrays.copyOf(got, have), "the bytes a short write left behind were lost or"
                 + " reordered; keep them, and write them before anything read later");
         sender.join(EchoRig.STEP.toMillis());
-        System.out.printf("slow reader: %d bytes in %d ms%n", have, (System.nanoTime() - t0) / 1_000_000);
-        if (shutdownAfterSending) {
-            rig.awaitEnd(s, "everything came back, but the server never closed the connection: after the client's"
-                    + " EOF, close once the kept bytes are all echoed");
-        }
         return have;
     }
 
     @Test
     void aSlowReaderGetsABigEchoByteExactFromABoundedBuffer() throws Exception {
         try (EchoRig rig = new EchoRig(true, BUFFER).start()) {
-            slowReader(rig, 1024 * KIB, false, () -> {});
+            slowReader(rig, 1024 * KIB, () -> {});
         }
     }
 
     @Test
     void aHalfClosedClientStillGetsEverythingBack() throws Exception {
-        try (EchoRig rig = new EchoRig(true, BUFFER).start()) {
-            slowReader(rig, 4 * BUFFER, true, () -> {});
-            // And a small one: sent, shut, all echoed, closed.
+        // A buffer larger than anything in flight, so the server never pauses here: it reads
+        // on to the client's EOF while the echo it could not yet send is still kept.
+        try (EchoRig rig = new EchoRig(true, MOST).start()) {
             Socket s = rig.client();
-            s.getOutputStream().write("bye".getBytes(StandardCharsets.US_ASCII));
+            Flow[] flow = new Flow[1];
+            int sent = 0;
+            // Send, reading nothing, until the server's socket refuses bytes: it now keeps some.
+            while (flow[0] == null || flow[0].refusedWrites == 0) {
+                if (sent == MOST) throw new AssertionError("the server never filled the socket of a client that reads"
+                        + " nothing: it did not echo what it read" + describe(flow[0]));
+                s.getOutputStream().write(PAYLOAD, sent, 16 * KIB);
+                sent += 16 * KIB;
+                flow[0] = rig.sockets.flow(localPortOf(s));
+                rig.check();
+            }
+            s.getOutputStream().write(PAYLOAD, sent, 100);
+            sent += 100;
             s.shutdownOutput();
-            byte[] got = new byte[3];
-            rig.readFully(s, got, 0, 3, 3, () -> "a 3-byte message sent just before a half-close was never echoed",
-                    () -> "the echo ended early: the server closed when the client shut its side, but a half-closed"
-                            + " peer still reads; close only once everything it sent is echoed");
+            rig.await(() -> flow[0].eof, () -> "the server never read the EOF of a client that shut its side (its"
+                    + " buffer had room): it stopped reading before EAGAIN" + describe(flow[0]));
+            assertThat(flow[0].heldAtEof).as("bytes kept when the EOF came (this test needs some)").isPositive();
+            byte[] got = new byte[sent];
+            int total = sent;
+            rig.readFully(s, got, 0, total, 64 * KIB,
+                    () -> "the echo to a client that shut its side stalled after its EOF: the kept bytes must still"
+                            + " go out" + describe(flow[0]),
+                    () -> "the echo ended early: the server closed when the client shut its side, with "
+                            + flow[0].heldAtEof + " bytes still kept; a half-closed peer still reads, so close only"
+                            + " once everything it sent is echoed");
+            assertSameBytes(PAYLOAD, 0, got, "the bytes a short write left behind were lost or reordered");
             rig.awaitEnd(s, "everything came back, but the server never closed the connection: after the client's"
                     + " EOF, close once the kept bytes are all echoed");
+
+            // And a small one: sent, shut, echoed, closed.
+            Socket small = rig.client();
+            small.getOutputStream().write("bye".getBytes(StandardCharsets.US_ASCII));
+            small.shutdownOutput();
+            byte[] bye = new byte[3];
+            rig.readFully(small, bye, 0, 3, 3, () -> "a 3-byte message sent just before a half-close was never echoed",
+                    () -> "the echo ended early: the server closed when the client shut its side, but a half-closed"
+                            + " peer still reads; close only once everything it sent is echoed");
+            rig.awaitEnd(small, "everything came back, but the server never closed the connection: after the"
+                    + " client's EOF, close once the kept bytes are all echoed");
         }
     }
 
@@ -264,7 +285,7 @@ class EchoServerTest {
                     : "WRITE interest left on once the kept bytes were gone (level-triggered reports a writable"
                       + " socket on every wait); or the ready list's 0-delay timer is armed with nothing to serve";
             long[] whilePaused = new long[1];
-            slowReader(rig, 4 * BUFFER, false, () -> {
+            slowReader(rig, 4 * BUFFER, () -> {
                 try {
                     whilePaused[0] = rig.waitsDuring(QUIET);
                 } catch (InterruptedException e) {
