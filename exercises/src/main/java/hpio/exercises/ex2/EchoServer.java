@@ -48,7 +48,7 @@ import java.util.concurrent.TimeUnit;
  *       is reported at the next wait, edge-triggered or not.</li>
  * </ul>
  *
- * <p>Your part is at the end: six methods marked TODO(ex2), about 80 lines.
+ * <p>Your part is at the end: six methods marked TODO(ex2), about 65 lines.
  *
  * <p>Try it: {@code java -cp exercises/target/classes:chapter05/target/classes
  * hpio.exercises.ex2.EchoServer 7007}, then {@code nc 127.0.0.1 7007}. Hints:
