@@ -1,10 +1,10 @@
 package hpio.exercises.ex3;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
-
 import hpio.exercises.Transfers;
+import hpio.lb.Hooks;
 import hpio.lb.LbConfig;
+import hpio.lb.hooks.ReadPolicy;
 import hpio.testing.Peers;
 import hpio.testing.RunningBalancer;
 import java.net.Socket;
@@ -14,15 +14,17 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Exercise 3, end to end: the balancer with --edge-triggered on epoll (kqueue on
- * macOS), real sockets on loopback. A stall (bytes left in a socket that the
- * kernel will not announce again) fails within 10 s, by name.
+ * Exercise 3, end to end: the balancer with {@link EdgeTriggered} on epoll (kqueue
+ * on macOS), real sockets on loopback. A stall (bytes left in a socket that the
+ * kernel will not announce again) fails within 10 s, by name; a policy that spins
+ * on a pump is stopped by {@link GuardedReadPolicy} and fails at once, by name.
  */
 @Timeout(60)
 class EdgeTriggeredTest {
@@ -32,16 +34,40 @@ class EdgeTriggeredTest {
             + " are never announced again (stopped before AGAIN, or a flow cut short by the budget never served"
             + " from the ready list?)";
 
-    private static LbConfig config(Peers.Echo echo, boolean edge) {
-        return Transfers.config(Transfers.edgeCapableBackend(), echo.spec())
-                .withExercises(LbConfig.Exercises.NONE.withEdgeTriggered(edge));
+    /** The policy under test (or the baseline), guarded against spinning. */
+    private static GuardedReadPolicy policy(boolean edge) {
+        return new GuardedReadPolicy(edge ? new EdgeTriggered() : ReadPolicy.LEVEL_TRIGGERED);
+    }
+
+    private static RunningBalancer start(Peers.Echo echo, GuardedReadPolicy policy) throws Exception {
+        // The config names the mode for the start-up line; the hooks carry the guarded policy.
+        LbConfig config = Transfers.config(Transfers.edgeCapableBackend(), echo.spec())
+                .withExercises(LbConfig.Exercises.NONE.withEdgeTriggered(policy.registrationFlags() != 0));
+        return new RunningBalancer(config, new Hooks(policy, null, null, null, "test", "ex3 (guarded)"));
+    }
+
+    /** One checked 16 MiB echo; fails by name within 10 s on a stall or a spinning policy. */
+    private static void echoSixteenMebibytes(RunningBalancer lb, GuardedReadPolicy policy, long seed)
+            throws Exception {
+        byte[] payload = Transfers.randomBytes(SIXTEEN_MIB, seed);
+        FutureTask<Void> echo = new FutureTask<>(() -> {
+            Transfers.echoChecked(lb.port(), payload);
+            return null;
+        });
+        Thread.ofVirtual().start(echo);
+        long deadline = System.nanoTime() + STALL.toNanos();
+        Peers.await("the echo ends, or the guard trips", () -> echo.isDone() || policy.tripped != null
+                || System.nanoTime() - deadline > 0);
+        if (policy.tripped != null) throw new AssertionError(policy.tripped);
+        if (!echo.isDone()) throw new AssertionError(STALLED);
+        echo.get();                                    // the echo's own failure (a byte lost), if any
     }
 
     @Test
     void aSixteenMebibyteTransferArrivesIntact() throws Exception {
-        try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = new RunningBalancer(config(echo, true))) {
-            byte[] payload = Transfers.randomBytes(SIXTEEN_MIB, 1);
-            assertTimeoutPreemptively(STALL, () -> Transfers.echoChecked(lb.port(), payload), STALLED);
+        GuardedReadPolicy policy = policy(true);
+        try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = start(echo, policy)) {
+            echoSixteenMebibytes(lb, policy, 1);
             lb.awaitIdle();
             lb.assertAlive();
         }
@@ -49,7 +75,8 @@ class EdgeTriggeredTest {
 
     @Test
     void aBurstOfTwoHundredConnectsIsAcceptedInFull() throws Exception {
-        try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = new RunningBalancer(config(echo, true));
+        GuardedReadPolicy policy = policy(true);
+        try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = start(echo, policy);
              ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             // All 200 connect at once, so the listener's one edge stands for many clients.
             List<Future<String>> replies = new ArrayList<>();
@@ -70,6 +97,7 @@ class EdgeTriggeredTest {
                 try {
                     reply = replies.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 } catch (TimeoutException e) {
+                    if (policy.tripped != null) throw new AssertionError(policy.tripped);
                     throw new AssertionError("client " + i + " of 200 was not served within 10 s: left in the listen"
                             + " queue? One edge on the listener stands for every client queued behind it");
                 }
@@ -81,10 +109,10 @@ class EdgeTriggeredTest {
 
     /** Wake-ups (waits in the kernel) the balancer needs for one 16 MiB echo. */
     private static long waitsForOneTransfer(boolean edge) throws Exception {
-        try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = new RunningBalancer(config(echo, edge))) {
-            byte[] payload = Transfers.randomBytes(SIXTEEN_MIB, 2);
+        GuardedReadPolicy policy = policy(edge);
+        try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = start(echo, policy)) {
             long before = lb.lb.loopWaits();
-            assertTimeoutPreemptively(STALL, () -> Transfers.echoChecked(lb.port(), payload), STALLED);
+            echoSixteenMebibytes(lb, policy, 2);
             lb.awaitIdle();
             return lb.lb.loopWaits() - before;
         }
