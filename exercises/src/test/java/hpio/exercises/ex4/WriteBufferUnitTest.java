@@ -35,7 +35,12 @@ class WriteBufferUnitTest {
         byte[] bytes = new byte[length];
         for (int i = 0; i < length; i++) bytes[i] = streamByte(sent + i);
         source.put(offset, bytes, 0, length);
-        queue.hold(source, offset, length);
+        try {
+            queue.hold(source, offset, length);
+        } catch (IndexOutOfBoundsException e) {
+            throw new AssertionError("hold() copied past the end of the ring (" + queue.size() + " bytes held, "
+                    + length + " more): the part that does not fit before the end goes to the start, index 0", e);
+        }
         sent += length;
     }
 
@@ -49,7 +54,7 @@ class WriteBufferUnitTest {
         for (int i = 0; i < got.length; i++) {
             if (got[i] != streamByte(i)) {
                 throw new AssertionError("bytes out of order " + when + ": byte " + i + " of the stream is wrong"
-                        + " (the ring's end is at byte " + CAPACITY + " of it): the part past the end of the ring"
+                        + " (the ring holds " + CAPACITY + " bytes): the part past the end of the ring"
                         + " goes to its start, and is written after what was before it");
             }
         }
