@@ -18,10 +18,14 @@ import java.util.Map;
  */
 final class GuardedReadPolicy implements ReadPolicy {
     private static final int CALLS_WITHOUT_PROGRESS = 1000;
+    private static final java.time.Duration STILL = java.time.Duration.ofSeconds(3);
+    private static final java.time.Duration BACKSTOP = java.time.Duration.ofSeconds(30);
 
     private final ReadPolicy policy;
     private final Map<Pump, Guarded> guarded = new IdentityHashMap<>();   // one per flow: identity kept
     volatile String tripped;
+    /** Reads that moved bytes and clients accepted, so far: a test sees the balancer stall when this stands still. */
+    volatile long progress;
 
     GuardedReadPolicy(ReadPolicy policy) {
         this.policy = policy;
@@ -31,7 +35,37 @@ final class GuardedReadPolicy implements ReadPolicy {
 
     @Override public void attach(Timers timers) { policy.attach(timers); }
 
-    @Override public void onAcceptable(Acceptor acceptor) throws IOException { policy.onAcceptable(acceptor); }
+    @Override
+    public void onAcceptable(Acceptor acceptor) throws IOException {
+        policy.onAcceptable(() -> {
+            boolean accepted = acceptor.acceptOne();
+            if (accepted) progress++;          // written by the loop's thread only
+            return accepted;
+        });
+    }
+
+    /**
+     * Waits until {@code done}, failing by name as soon as the guard trips or nothing
+     * has moved for {@code STILL} (a stall, not a slow machine: a slow one still moves).
+     */
+    void awaitProgressUntil(java.util.function.BooleanSupplier done, String stalled) throws InterruptedException {
+        long seen = progress;
+        long movedAt = System.nanoTime();
+        long giveUp = movedAt + BACKSTOP.toNanos();
+        while (!done.getAsBoolean()) {
+            if (tripped != null) throw new AssertionError(tripped);
+            long now = System.nanoTime();
+            if (progress != seen) {
+                seen = progress;
+                movedAt = now;
+            } else if (now - movedAt > STILL.toNanos()) {
+                throw new AssertionError(stalled + " (nothing moved for " + STILL.toSeconds() + " s)");
+            }
+            if (now - giveUp > 0) throw new AssertionError(stalled + " (still not done after " + BACKSTOP.toSeconds() + " s)");
+            Thread.sleep(10);                  // polling a condition, with the deadlines above
+        }
+        if (tripped != null) throw new AssertionError(tripped);
+    }
 
     @Override
     public void onReadable(Pump pump) throws IOException {
@@ -51,6 +85,7 @@ final class GuardedReadPolicy implements ReadPolicy {
             int r = pump.pumpOnce();
             if (r > 0) {
                 withoutProgress = 0;
+                progress++;                    // written by the loop's thread only
             } else if (++withoutProgress > CALLS_WITHOUT_PROGRESS) {
                 tripped = switch (r) {
                     case EOF -> "kept calling after EOF: a loop on `>= 0`?";
