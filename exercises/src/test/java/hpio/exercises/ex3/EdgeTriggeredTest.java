@@ -83,9 +83,13 @@ class EdgeTriggeredTest {
                     }
                 }));
             }
-            policy.awaitProgressUntil(() -> replies.stream().allMatch(Future::isDone),
-                    "clients of the burst wait with nothing moving: left in the listen queue (one edge on the"
-                            + " listener stands for every client queued behind it), or their bytes or FIN left unread?");
+            try {
+                policy.awaitProgressUntil(() -> replies.stream().allMatch(Future::isDone),
+                        "clients of the burst wait with nothing moving: left in the listen queue (one edge on the"
+                                + " listener stands for every client queued behind it), or their bytes or FIN left unread?");
+            } finally {
+                pool.shutdownNow();         // a stalled client is interrupted (its socket closed), not waited for
+            }
             for (int i = 0; i < 200; i++) {
                 assertThat(replies.get(i).get()).as("the echo of client %d", i).isEqualTo("client " + i);
             }
