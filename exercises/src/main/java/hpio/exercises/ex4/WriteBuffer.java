@@ -10,25 +10,48 @@ import java.io.IOException;
  * Exercise 4: write buffering, and writing only when WRITE is signalled
  * ({@code --write-buffer}).
  *
- * <p>Bytes the destination did not take wait here, in one off-heap ring. While
- * any wait, the destination is watched for WRITE; once none wait, it is not (a
- * socket with room is writable all the time: left on, WRITE would wake the loop
- * on every turn). The source is read until the ring holds the high watermark and
- * read again once it has drained to the low one (Netty's WriteBufferWaterMark).
- * The ring needs the high watermark plus one read (64 KiB): the balancer reads at
- * most that much before it sees the source paused.
+ * <p>The balancer writes each read straight to the destination; the bytes the
+ * destination did not take come here ({@link #hold}), and wait in one off-heap
+ * ring until the loop says the destination is writable ({@link #onWritable}).
+ * Two decisions are yours, told to the balancer through the {@link FlowPort}:
+ * <ul>
+ *   <li>WRITE interest ({@link FlowPort#watchWrite}): a socket with room in its
+ *       send buffer is writable all the time, so while WRITE is watched the loop
+ *       wakes on every turn. Watch it exactly while bytes wait here.
+ *   <li>backpressure ({@link FlowPort#pauseSource}): stop reading the source when
+ *       the ring holds the high watermark, read it again once it has drained to
+ *       the low one (Netty's WriteBufferWaterMark).
+ * </ul>
  *
- * <p>Hints: {@code make hint EX=4}. Check: {@code make exercise EX=4}.
+ * <pre>
+ *   ring (capacity = high watermark + one read)
+ *   +---------------------------------------------------------------+
+ *   |#####..............................................###########|
+ *   +---------------------------------------------------------------+
+ *    ^tail: next byte goes here                         ^head: oldest byte
+ *   size = the bytes from head, round the end, to tail (here they wrap)
+ *
+ *   0 ...... low ............ high ...... high + one read
+ *            ^ resume reading  ^ pause reading (one more read may land past it)
+ * </pre>
+ *
+ * <p>{@link FlowPort#write} answers the bytes the socket took (possibly fewer than
+ * asked: a short write) or {@link Sockets#AGAIN} when its send buffer is full.
+ *
+ * <p>Tests: {@code WriteBufferUnitTest} (a fake destination: fast, each failure
+ * names the mistake) and {@code WriteBufferTest} (the balancer, end to end).
+ * Hints: {@code make hint EX=4}. Check: {@code make exercise EX=4}.
  */
 public final class WriteBuffer implements WriteQueue {
+    /** The most the balancer reads at once (and so may hold past the high watermark). */
     private static final int ONE_READ = 64 * 1024;
 
     private final FlowPort port;
     private final int highWatermark;
     private final int lowWatermark;
-    private IoBuffer ring;        // made on first use; kept for the slot's next connection
-    private int head;             // index of the oldest byte
-    private int size;
+    private IoBuffer ring;        // made on first use (most flows never need one); kept for the slot's next connection
+    private int head;             // index of the oldest byte held
+    private int size;             // bytes held
 
     public WriteBuffer(FlowPort port, int highWatermark, int lowWatermark) {
         if (lowWatermark < 0 || lowWatermark > highWatermark) {
@@ -47,35 +70,25 @@ public final class WriteBuffer implements WriteQueue {
 
     @Override
     public void hold(IoBuffer source, int offset, int length) {
-        if (ring == null) ring = IoBuffer.allocate(highWatermark + ONE_READ);
-        if (length > ring.capacity() - size) {
-            throw new IllegalStateException("write buffer overflow: " + size + " held + " + length
-                    + " new > capacity " + ring.capacity() + " (reading should have paused at the high watermark)");
-        }
-        int tail = (head + size) % ring.capacity();
-        int first = Math.min(length, ring.capacity() - tail);        // up to the end of the ring
-        source.copyTo(offset, ring, tail, first);
-        source.copyTo(offset + first, ring, 0, length - first);      // the rest wraps to the start
-        size += length;
-        port.watchWrite(true);                                       // tell me when there is room
-        if (size >= highWatermark) port.pauseSource(true);
+        // TODO(ex4): afterwards the ring holds these bytes after those already held, in
+        // order, whether or not they run past the end of the ring (IoBuffer.copyTo copies
+        // between buffers); size() counts them; WRITE is watched, since bytes now wait;
+        // and from the high watermark on, the source is paused.
+        // The balancer holds at most one read past the high watermark (it checks the
+        // pause after each hold): more than the ring can take is a bug to report loudly
+        // (an exception), never bytes silently dropped.
+        throw new UnsupportedOperationException("TODO(ex4): hold: keep the bytes, in order, and ask for WRITE");
     }
 
     @Override
     public void onWritable() throws IOException {
-        while (size > 0) {
-            int contiguous = Math.min(size, ring.capacity() - head);
-            int n = port.write(ring, head, contiguous);
-            if (n == Sockets.AGAIN || n == 0) break;
-            head = (head + n) % ring.capacity();
-            size -= n;
-            if (n < contiguous) break;                                 // the socket is full
-        }
-        if (size == 0) {
-            head = 0;
-            port.watchWrite(false);                                  // nothing to write: stop asking
-        }
-        if (size <= lowWatermark) port.pauseSource(false);
+        // TODO(ex4): the destination has room. Afterwards:
+        //  - the bytes written left in the order they came, as many as the port took:
+        //    it stops taking them only when it answers AGAIN (a short write is not AGAIN),
+        //    and never is a write asked to cross the end of the ring;
+        //  - WRITE is watched if and only if bytes are still held;
+        //  - the source is no longer paused if what is held is at or below the low watermark.
+        throw new UnsupportedOperationException("TODO(ex4): onWritable: write what the port takes, then decide WRITE and pause");
     }
 
     @Override

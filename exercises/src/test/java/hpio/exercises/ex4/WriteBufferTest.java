@@ -4,14 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import hpio.exercises.Transfers;
 import hpio.lb.LbConfig;
-import hpio.net.IoBuffer;
-import hpio.net.PeerAddress;
-import hpio.net.Sockets;
 import hpio.testing.Peers;
 import hpio.testing.RunningBalancer;
-import hpio.transport.Transport;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -23,11 +18,25 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Exercise 2: the buffer on its own, then the balancer with --write-buffer. */
+/**
+ * Exercise 4, end to end: the balancer with --write-buffer (a high watermark of
+ * 256 KiB), real sockets on loopback. The buffer on its own, with a fake
+ * destination: {@code WriteBufferUnitTest}.
+ */
 @Timeout(60)
 class WriteBufferTest {
     private static final int HIGH = 256 * 1024;
     private static final int ONE_READ = 64 * 1024;
+
+    /** Waits until one flow has held {@code bytes}; fails at once if the balancer's log shows the queue throwing. */
+    private static void awaitBuffering(RunningBalancer lb, int bytes) {
+        Peers.await("the balancer holds " + bytes + " bytes for a client that does not read",
+                () -> lb.lb.maxBuffered() >= bytes || lb.log().contains("Exception"));
+        if (lb.lb.maxBuffered() < bytes) {
+            String line = lb.log().lines().filter(l -> l.contains("Exception")).findFirst().orElse("");
+            throw new AssertionError("the write queue threw in the balancer: " + line);
+        }
+    }
 
     @Test
     void aStalledClientDoesNotStallFiftyOthersAndNoByteIsLost() throws Exception {
@@ -46,7 +55,7 @@ class WriteBufferTest {
                     stalled.shutdownOutput();
                     return null;
                 });
-                Peers.await("the balancer buffers for the stalled client", () -> lb.lb.maxBuffered() >= HIGH);
+                awaitBuffering(lb, HIGH);
 
                 List<Future<?>> others = new ArrayList<>();
                 for (int i = 0; i < 50; i++) {
@@ -56,7 +65,14 @@ class WriteBufferTest {
                         return null;
                     }));
                 }
-                for (Future<?> f : others) f.get(45, TimeUnit.SECONDS);   // all done; the stalled one read nothing
+                for (Future<?> f : others) {                          // all done; the stalled one read nothing
+                    try {
+                        f.get(30, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.TimeoutException e) {
+                        throw new AssertionError("50 clients not served within 30 s while one stalled: is the"
+                                + " WRITE interest of a flow with bytes held ever switched on?");
+                    }
+                }
 
                 // Now it reads: every byte arrives, in order.
                 MessageDigest digest = MessageDigest.getInstance("SHA-256");
@@ -68,12 +84,53 @@ class WriteBufferTest {
                     total += n;
                 }
                 stalledWriter.get();
-                assertThat(total).isEqualTo(big.length);
-                assertThat(digest.digest()).isEqualTo(Transfers.sha256(big));
-                assertThat(lb.lb.maxBuffered()).as("bytes held for one connection")
+                assertThat(total).as("bytes echoed to the stalled client").isEqualTo(big.length);
+                assertThat(digest.digest()).as("SHA-256 of the stalled client's echo: bytes lost or reordered")
+                        .isEqualTo(Transfers.sha256(big));
+                assertThat(lb.lb.maxBuffered())
+                        .as("bytes held for one connection, above the high watermark + one read: no pause at the"
+                                + " high watermark?")
                         .isLessThanOrEqualTo(HIGH + ONE_READ);
                 lb.awaitIdle();
             }
+        }
+    }
+
+    @Test
+    void aDrainedBufferLeavesTheLoopAsleep() throws Exception {
+        try (Peers.Echo echo = new Peers.Echo();
+             RunningBalancer lb = new RunningBalancer(Transfers.config("auto", echo.spec())
+                     .withExercises(LbConfig.Exercises.NONE.withWriteBuffer(HIGH)));
+             Socket client = Peers.client(lb.port())) {
+            // 8 MiB sent before any is read: the echo backs up, the balancer's writes come up
+            // short, and the write buffers fill and drain. The connection then stays open, idle.
+            byte[] big = Transfers.randomBytes(8 * 1024 * 1024, 4);
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    client.getOutputStream().write(big);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            awaitBuffering(lb, 1);
+            client.setSoTimeout(20_000);
+            byte[] back = client.getInputStream().readNBytes(big.length);
+            writer.join();
+            assertThat(back).as("the 8 MiB echo, whole and in order").isEqualTo(big);
+
+            // Nothing is held now and nothing moves: the loop should sleep in the kernel.
+            long before = lb.lb.loopWaits();
+            long start = System.nanoTime();
+            Thread.sleep(500);                                     // a period to count wake-ups over
+            long waits = lb.lb.loopWaits() - before;
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            System.out.printf("ex4: wake-ups in %d idle ms after a short write: %d%n", millis, waits);
+            assertThat(waits)
+                    .as("the loop woke %d times in %d ms with nothing to do: WRITE interest still on with nothing"
+                            + " to write (a socket with room is always writable)", waits, millis)
+                    .isLessThan(50);
+            client.close();
+            lb.awaitIdle();
         }
     }
 }

@@ -8,6 +8,9 @@ import hpio.loop.Timer;
 import hpio.loop.Timers;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,8 +34,10 @@ public final class EdgeTriggered implements ReadPolicy {
     /** Reads one flow gets per pass before the others have their turn: 16 x 64 KiB = 1 MiB. */
     public static final int BUDGET = 16;
 
-    private final ArrayDeque<Pump> ready = new ArrayDeque<>();
-    private final Timer serveReady = new Timer(this::serveReady);
+    private final ArrayDeque<Pump> ready = new ArrayDeque<>();     // cut short by the budget, oldest first
+    // The same flows, to keep each on the list once (IdentityHashMap: no allocation per entry).
+    private final Set<Pump> onReadyList = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Timer serveReady = new Timer(this::serveReady);  // made once, re-armed at will
     private Timers timers;
 
     @Override
@@ -55,22 +60,34 @@ public final class EdgeTriggered implements ReadPolicy {
 
     @Override
     public void onReadable(Pump pump) {
+        // Already waiting on the ready list: its turn comes on the next pass, after
+        // the flows ahead of it (reading it now too would give it two budgets a pass).
+        if (onReadyList.contains(pump)) return;
         drain(pump);
     }
 
     private void drain(Pump pump) {
         for (int i = 0; i < BUDGET; i++) {
             // AGAIN (drained), EOF, PAUSED (the balancer calls again when there is room),
-            // CLOSED: nothing more to do for this flow now.
+            // CLOSED: nothing more to do for this flow now. Only > 0 means "maybe more".
             if (pump.pumpOnce() <= 0) return;
         }
         // Budget spent and the socket may still hold bytes the kernel will not announce again.
         ready.addLast(pump);
+        onReadyList.add(pump);
+        // Delay 0: the loop runs it after the current batch of events, so every
+        // connection with an event this turn is read before this one reads again.
         if (!serveReady.isScheduled()) timers.schedule(serveReady, 0, TimeUnit.NANOSECONDS);
     }
 
     /** After the loop's batch: one more budget for each flow that was cut short. */
     private void serveReady() {
-        for (int n = ready.size(); n > 0; n--) drain(ready.pollFirst());
+        // Only those on the list now: a flow that spends its budget again goes to
+        // the back and waits for the next pass (the timer is re-armed for it).
+        for (int n = ready.size(); n > 0; n--) {
+            Pump pump = ready.pollFirst();
+            onReadyList.remove(pump);
+            drain(pump);
+        }
     }
 }

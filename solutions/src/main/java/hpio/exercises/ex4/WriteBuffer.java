@@ -58,23 +58,30 @@ public final class WriteBuffer implements WriteQueue {
         source.copyTo(offset + first, ring, 0, length - first);      // the rest wraps to the start
         size += length;
         port.watchWrite(true);                                       // tell me when there is room
+        // The balancer checks this after every hold: at most one more read lands past the mark.
         if (size >= highWatermark) port.pauseSource(true);
     }
 
     @Override
     public void onWritable() throws IOException {
         while (size > 0) {
+            // From the head to the end of the ring at most: a wrapped run goes in two writes.
             int contiguous = Math.min(size, ring.capacity() - head);
             int n = port.write(ring, head, contiguous);
+            // AGAIN: the send buffer is full; WRITE fires when the peer's ACKs make room.
+            // A short write only says this write was cut: the next one may still be taken.
             if (n == Sockets.AGAIN || n == 0) break;
             head = (head + n) % ring.capacity();
             size -= n;
-            if (n < contiguous) break;                                 // the socket is full
         }
         if (size == 0) {
-            head = 0;
-            port.watchWrite(false);                                  // nothing to write: stop asking
+            head = 0;                                                // the next bytes go in one piece
+            // A socket with room is writable all the time: left on, WRITE would wake the
+            // loop on every turn with nothing to write.
+            port.watchWrite(false);
         }
+        // Hysteresis: resume only at the low mark, so one write does not flip the source
+        // between paused and read.
         if (size <= lowWatermark) port.pauseSource(false);
     }
 
