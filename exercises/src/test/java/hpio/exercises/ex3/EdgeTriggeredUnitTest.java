@@ -87,12 +87,16 @@ class EdgeTriggeredUnitTest {
                 .isEqualTo(3);
     }
 
+    /** The first read moved bytes; stopping there is the classic edge-triggered mistake. */
+    private static final String STOPPED_EARLY =
+            "stopped after one read while the socket still had data: edge-triggered will not tell you again";
+
     @Test
     void pausedEndsTheDrain() throws IOException {
         String why = "the bytes cannot go anywhere until the destination drains; the balancer calls you again";
         ScriptedPump pump = new ScriptedPump("paused", 1, Pump.PAUSED, "looped on PAUSED: " + why);
         policy.onReadable(pump);
-        assertThat(pump.calls).as("looped on PAUSED: " + why).isEqualTo(2);
+        assertThat(pump.calls).as(pump.calls < 2 ? STOPPED_EARLY : "looped on PAUSED: " + why).isEqualTo(2);
         nextPass();
         assertThat(pump.calls).as("served a PAUSED flow again from the ready list: " + why).isEqualTo(2);
     }
@@ -102,7 +106,7 @@ class EdgeTriggeredUnitTest {
         String looped = "looped on CLOSED: the connection is gone, nothing will ever move again";
         ScriptedPump pump = new ScriptedPump("closed", 1, Pump.CLOSED, looped);
         policy.onReadable(pump);
-        assertThat(pump.calls).as(looped).isEqualTo(2);
+        assertThat(pump.calls).as(pump.calls < 2 ? STOPPED_EARLY : looped).isEqualTo(2);
         nextPass();
         assertThat(pump.calls).as("served a CLOSED flow again from the ready list: it is gone").isEqualTo(2);
     }
