@@ -665,7 +665,7 @@ public final class CommonErrors {
         }
     }
 
-    /** The launcher's class path (chapter05 and exercises/), --edge-triggered, one client. */
+    /** The launcher's class path (chapter05 and exercises/), -e student-epoll: exercise 1's stub stops the start. */
     private static void exerciseNotDone(Out out) throws Exception {
         Path root = MarkdownDoc.repositoryRoot();
         Path exercises = root.resolve("exercises/target/classes");
@@ -677,7 +677,7 @@ public final class CommonErrors {
         List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path") + File.pathSeparator + exercises,
-                HighPerfLb.class.getName(), String.valueOf(port), "127.0.0.1:" + Peers.deadPort(), "--edge-triggered");
+                HighPerfLb.class.getName(), String.valueOf(port), "127.0.0.1:" + Peers.deadPort(), "-e", "student-epoll");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
         Thread reader = Thread.ofPlatform().daemon().start(() -> p.inputReader(StandardCharsets.UTF_8).lines().forEach(lines::add));
