@@ -6,7 +6,6 @@ import hpio.lb.hooks.IdlePolicy;
 import hpio.lb.hooks.ShutdownControl;
 import hpio.loop.EventLoop;
 import hpio.loop.Timer;
-import hpio.loop.Timers;
 import hpio.net.OpenFiles;
 import hpio.net.Sockets;
 import hpio.transport.Transport;
@@ -41,7 +40,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final ConnectionPool pool;
     private final IdlePolicy idle;                // null: connections never time out (exercise 5)
     private final ShutdownControl shutdown;       // null: a signal stops at once (exercise 6)
-    private final Drain drain = new DrainPort();
+    private final Drain drain;
     private final Forwarder forwarder;
     private final UpstreamConnector connector;
     private final Listener listener;
@@ -49,7 +48,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Timer statusTimer = new Timer(this::printStatus);
     private final String origin;                  // where the exercise objects come from, for messages
     private volatile boolean stopping;
-    private Thread loopThread;
+    private volatile Thread loopThread;
 
     /** With the exercise objects the config asks for, from the kit on the class path, and the real fd limit. */
     public LoadBalancer(LbConfig config, PrintStream log) throws IOException {
@@ -66,6 +65,7 @@ public final class LoadBalancer implements AutoCloseable {
         this.rateLimited = new RateLimitedLog(log);
         this.shutdown = hooks.shutdown();
         this.idle = hooks.idle();
+        this.drain = new DrainPort(this);
         this.origin = hooks.origin();
         upstreams = resolve(config.upstreams());
         Algorithm algorithm = Algorithm.of(config.algorithm(), upstreams.length);
@@ -172,51 +172,6 @@ public final class LoadBalancer implements AutoCloseable {
             }
         } finally {
             shutdownNow();
-        }
-    }
-
-    /** What exercise 6 may do to the balancer, on the loop's thread only. */
-    private final class DrainPort implements Drain {
-        private void onLoopThread(String what) {
-            if (Thread.currentThread() != loopThread) {
-                throw new IllegalStateException(what + " called from thread '" + Thread.currentThread().getName()
-                        + "': only the loop's thread may touch the loop (a signal handler must only record"
-                        + " the signal and wake the loop)");
-            }
-        }
-
-        @Override public boolean listening() {
-            onLoopThread("listening()");
-            return listener.isOpen();
-        }
-
-        @Override public int acceptPending() {
-            onLoopThread("acceptPending()");
-            return listener.acceptPending();
-        }
-
-        @Override public void closeListener() {
-            onLoopThread("closeListener()");
-            if (!listener.isOpen()) return;
-            listener.close();
-            log.println("high_perf_lb: draining: listener closed, " + stats.activeConnections
-                    + " connection(s) in flight");
-        }
-
-        @Override public int activeConnections() {
-            onLoopThread("activeConnections()");
-            return stats.activeConnections;
-        }
-
-        @Override public void exit(String why) {
-            onLoopThread("exit()");
-            log.println("high_perf_lb: " + why);
-            stopping = true;
-        }
-
-        @Override public Timers timers() {
-            onLoopThread("timers()");
-            return loop;
         }
     }
 
@@ -338,6 +293,20 @@ public final class LoadBalancer implements AutoCloseable {
     // ---------------------------------------------------------------- the parts, and reporting
 
     PrintStream log() { return log; }
+
+    EventLoop loop() { return loop; }
+
+    Listener listener() { return listener; }
+
+    Stats stats() { return stats; }
+
+    Thread loopThread() { return loopThread; }
+
+    /** Ends {@link #run()} after this turn (exercise 6's drain is over). */
+    void exit(String why) {
+        log.println("high_perf_lb: " + why);
+        stopping = true;
+    }
 
     Forwarder forwarder() { return forwarder; }
 
