@@ -4,8 +4,9 @@
 #   - pass against its solution,
 #   - fail against each known-wrong version in exercises/mutants/exN/NAME/, with the
 #     message in that folder's EXPECT file (the test names the mistake), in bounded time.
-# A mutant folder holds a whole source file for one of the exercise's files (same
-# name), which replaces the solution's for that run. EX=n checks one exercise.
+# A mutant folder holds mutant.diff, a patch against the solution (so the mistake
+# is plain to read: `cat exercises/mutants/ex3/no-budget/mutant.diff`), applied to
+# a copy of the solutions for that run, and EXPECT. EX=n checks one exercise.
 set -u
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$here" || exit 1
@@ -85,12 +86,13 @@ while IFS=$'\t' read -r n level name files tests aliases; do
     # The solutions as already compiled: Maven then recompiles the module's main
     # sources for the mutant and keeps the test classes, instead of building all anew.
     cp -a solutions/target "$work/solutions/target" 2>/dev/null
-    for src in "$dir"*.java; do
-      target=$(find "$work/solutions/src/main/java" -name "$(basename "$src")" | head -n 1)
-      [ -n "$target" ] || { echo "  ex$n/$mutant: $(basename "$src") is not a file of the solutions"; ok=0; continue 2; }
-      cp "$src" "$target"
-      touch "$target"
-    done
+    if [ ! -f "$dir/mutant.diff" ]; then
+      echo "  ex$n/$mutant: no mutant.diff (the mistake, as a patch against the solution)"; ok=0; continue
+    fi
+    if ! patch -s -p1 -d "$work" <"$dir/mutant.diff" >"$log/patch" 2>&1; then
+      echo "  ex$n/$mutant: its patch no longer applies to the solution: make it again from a copy"
+      sed 's/^/      /' "$log/patch" | head -n 5; ok=0; continue
+    fi
     t0=$(date +%s)
     (cd "$work" && timeout "$MUTANT_SECONDS" ./mvnw -B -ntp -o -pl solutions test -Dtest="$tests" \
       -Dsurefire.failIfNoSpecifiedTests=false) >"$log/m" 2>&1
