@@ -129,11 +129,11 @@ public final class Footprint {
                   measured loop delta: the retained heap (GraphLayout) of a real loop with %d socket pairs registered,
                   minus the same loop with none, over %d: the loop's and the backend's per-connection heap, with the
                   slack of arrays that grow by doubling (fd-indexed arrays are sized by the highest fd).
-                  Not counted, shared by all connections: the 64 KiB read buffer and up to 64 spare 64 KiB buffers
-                  (off-heap, the spares only after short writes); the loop's batch arrays; select's fixed int[1024] x 3;
-                  the kernel's own socket and epoll/kqueue memory. With --write-buffer each flow makes an
-                  OutboundBuffer on its first short write and keeps it (exercise 2), so a connection that ever had
-                  one holds it from then on.
+                  Not counted, shared by all connections: the 64 KiB read buffer and the spare 64 KiB buffers
+                  (off-heap, one per flow paused at once, kept for reuse); the loop's batch arrays; select's fixed
+                  int[1024] x 3; the kernel's own socket and epoll/kqueue memory. Each flow makes a write queue on
+                  its first short write and keeps it (the baseline's holds a spare only while it waits; with
+                  --write-buffer, exercise 4's ring stays), so a connection that ever had one holds it from then on.
                 """.formatted(PAIRS, PAIRS));
         out.println();
 
