@@ -5,6 +5,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import hpio.exercises.FakeTimers;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -4,6 +4,7 @@ import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import hpio.exercises.FakeTimers;
 import hpio.exercises.Transfers;
 import hpio.lb.LbConfig;
 import hpio.testing.Peers;

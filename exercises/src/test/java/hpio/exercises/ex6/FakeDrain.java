@@ -1,5 +1,6 @@
 package hpio.exercises.ex6;
 
+import hpio.exercises.FakeTimers;
 import hpio.lb.hooks.Drain;
 import hpio.loop.Timers;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package hpio.exercises.ex6;
+package hpio.exercises;
 
 import hpio.loop.Timer;
 import hpio.loop.Timers;
@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * every timer that falls due on the way, earliest first, each at its deadline, as
  * the loop would. Counts the calls to {@link #schedule} and {@link #cancel}.
  */
-final class FakeTimers implements Timers {
+public final class FakeTimers implements Timers {
     /** A timer's task is the loop's business (hpio.loop keeps it package-private): this loop reads it the same way. */
     private static final Field TASK;
 
@@ -33,9 +33,9 @@ final class FakeTimers implements Timers {
             ? Long.compare(a.deadline - b.deadline, 0) : Long.compare(a.sequence, b.sequence));
     private long now = 7_000_000_000_123L;       // nanoTime's origin is arbitrary: not 0
     private long sequence;
-    int schedules;
-    int cancels;
-    long runs;
+    public int schedules;
+    public int cancels;
+    public long runs;
 
     @Override
     public long nanoTime() { return now; }
@@ -54,15 +54,15 @@ final class FakeTimers implements Timers {
         armed.remove(timer);
     }
 
-    boolean isArmed(Timer timer) { return armed.containsKey(timer); }
+    public boolean isArmed(Timer timer) { return armed.containsKey(timer); }
 
     /** How long from now until {@code timer} runs; it must be armed. */
-    long dueIn(Timer timer) { return armed.get(timer).deadline - now; }
+    public long dueIn(Timer timer) { return armed.get(timer).deadline - now; }
 
-    int armedCount() { return armed.size(); }
+    public int armedCount() { return armed.size(); }
 
     /** Moves the clock forward by {@code nanos}, running each timer due on the way at its deadline. */
-    void advance(long nanos) {
+    public void advance(long nanos) {
         long target = now + nanos;
         long runsHere = 0;
         while (true) {
@@ -86,7 +86,7 @@ final class FakeTimers implements Timers {
         now = target;
     }
 
-    void advance(long amount, TimeUnit unit) { advance(unit.toNanos(amount)); }
+    public void advance(long amount, TimeUnit unit) { advance(unit.toNanos(amount)); }
 
     private static void run(Timer timer) {
         try {
