@@ -337,7 +337,6 @@ public final class LoadBalancer implements AutoCloseable {
     public long handlerFailures() { return loop.failures(); }
 
     public String statusLine() {
-        stats.handlerFailures = loop.failures();
-        return stats.statusLine(upstreams, pool);
+        return stats.statusLine(upstreams, pool, loop.failures());
     }
 }

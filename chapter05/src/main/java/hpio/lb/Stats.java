@@ -12,10 +12,10 @@ final class Stats {
     volatile long rejectedNoUpstream;
     volatile long acceptErrors;
     volatile long idleClosed;
-    volatile long handlerFailures;
     volatile int maxBuffered;          // most bytes one flow's write buffer held (exercise 4's bound)
 
-    String statusLine(Upstream[] upstreams, ConnectionPool pool) {
+    /** @param handlerFailures the loop's count of handler calls that threw (it keeps it; not copied here) */
+    String statusLine(Upstream[] upstreams, ConnectionPool pool, long handlerFailures) {
         StringBuilder b = new StringBuilder("high_perf_lb: active ").append(activeConnections);
         for (Upstream u : upstreams) {
             b.append(" | ").append(u.name()).append(" active ").append(u.active)

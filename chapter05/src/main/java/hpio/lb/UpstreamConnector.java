@@ -78,9 +78,7 @@ final class UpstreamConnector {
                 markFailed(upstreams[i], e, now);  // refused by connect() itself (usually finishConnect says so)
                 continue;
             } catch (IOException e) {              // EMFILE, EADDRNOTAVAIL: ours, not the backend's
-                rateLimited.log(RateLimitedLog.Kind.CONNECT, "high_perf_lb: cannot connect to a backend: "
-                        + e.getMessage());
-                lb.release(c);
+                localFailure(c, e);
                 return;
             }
             try {
@@ -106,9 +104,7 @@ final class UpstreamConnector {
             retryElsewhere(c, e);
             return;
         } catch (IOException e) {
-            rateLimited.log(RateLimitedLog.Kind.CONNECT, "high_perf_lb: cannot connect to a backend: "
-                    + e.getMessage());
-            lb.release(c);
+            localFailure(c, e);
             return;
         }
         loop.cancel(c.connectTimer);
@@ -122,6 +118,12 @@ final class UpstreamConnector {
         }
     }
     // snippet-end on-connect-progress
+
+    /** A connect failed for a reason of ours (no fd, no port): this client goes, no backend is blamed. */
+    private void localFailure(Connection c, IOException e) {
+        rateLimited.log(RateLimitedLog.Kind.CONNECT, "high_perf_lb: cannot connect to a backend: " + e.getMessage());
+        lb.release(c);
+    }
 
     /** The connect timer fired: the backend did not answer in time. */
     void timedOut(Connection c) {
