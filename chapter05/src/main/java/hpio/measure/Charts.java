@@ -71,6 +71,14 @@ public final class Charts {
 
     static final int WIDTH = 900, HEIGHT = 520;
     private static final Color GRID = new Color(200, 200, 200), MINOR_GRID = new Color(232, 232, 232);
+    /**
+     * Colours that stay apart on white and in print (JFreeChart's default sequence
+     * has a pale yellow); a series keeps its colour across the charts of one run,
+     * since the rows come in the same order.
+     */
+    private static final Color[] PALETTE = {
+        new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
+        new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0x17becf), new Color(0xbcbd22)};
     private static final Font LABEL_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
 
     /**
@@ -105,6 +113,7 @@ public final class Charts {
         BarRenderer renderer = (BarRenderer) plot.getRenderer();
         renderer.setBarPainter(new StandardBarPainter());     // flat, not JFreeChart's gradient
         renderer.setShadowVisible(false);
+        for (int i = 0; i < data.getRowCount(); i++) renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
         renderer.setItemMargin(0.02);
         renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}", numbers()));
         renderer.setDefaultItemLabelFont(LABEL_FONT);
@@ -150,7 +159,10 @@ public final class Charts {
         plot.setDomainAxis(decades(xAxis));
         plot.setRangeAxis(decades(yAxis));
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
-        for (int i = 0; i < series.size(); i++) renderer.setSeriesStroke(i, new BasicStroke(2f));
+        for (int i = 0; i < series.size(); i++) {
+            renderer.setSeriesStroke(i, new BasicStroke(2f));
+            renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+        }
         plot.setRenderer(renderer);
         write(file, chart);
     }
