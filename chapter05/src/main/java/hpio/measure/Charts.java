@@ -14,6 +14,9 @@ import java.text.AttributedString;
 import java.text.CharacterIterator;
 import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
+import java.text.FieldPosition;
+import java.text.NumberFormat;
+import java.text.ParsePosition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -115,7 +118,7 @@ public final class Charts {
         renderer.setShadowVisible(false);
         for (int i = 0; i < data.getRowCount(); i++) renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
         renderer.setItemMargin(0.02);
-        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}", numbers()));
+        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}", new AsInTheTable()));
         renderer.setDefaultItemLabelFont(LABEL_FONT);
         renderer.setDefaultItemLabelsVisible(true);
         // Values written upwards along the bar's top, so that eight bars side by side stay legible.
@@ -212,6 +215,28 @@ public final class Charts {
     /** 12,345 and 3.3, whatever the machine's locale. */
     private static DecimalFormat numbers() {
         return new DecimalFormat("#,##0.##", DecimalFormatSymbols.getInstance(Locale.ROOT));
+    }
+
+    /**
+     * A bar's value as the tables write it: a whole number grouped (68,842), else two
+     * decimals under 10 and one from there (3.32, 47.5, 727.6), as Numbers.millis.
+     */
+    private static final class AsInTheTable extends NumberFormat {
+        @Override
+        public StringBuffer format(double v, StringBuffer to, FieldPosition pos) {
+            String pattern = v == Math.rint(v) ? "#,##0" : Math.abs(v) < 10 ? "#,##0.00" : "#,##0.0";
+            return new DecimalFormat(pattern, DecimalFormatSymbols.getInstance(Locale.ROOT)).format(v, to, pos);
+        }
+
+        @Override
+        public StringBuffer format(long v, StringBuffer to, FieldPosition pos) {
+            return format((double) v, to, pos);
+        }
+
+        @Override
+        public Number parse(String source, ParsePosition pos) {
+            throw new UnsupportedOperationException("labels are only written");
+        }
     }
 
     private static void write(Path file, JFreeChart chart) throws IOException {

@@ -75,7 +75,7 @@ public class ChartsTest {
         List<String> rps = texts(svg(files.get(0)));
         assertThat(rps).contains("select", "epoll", "HAProxy 2.6.12", "nginx 1.22.1 stream", "direct (no balancer)",
                 "keep-alive, 100 conns", "keep-alive, 5,000 conns", "136,643", "41,677");
-        assertThat(texts(svg(files.get(1)))).contains("p99, ms", "727.6", "3.31");
+        assertThat(texts(svg(files.get(1)))).contains("p99, ms", "727.6", "3.31", "2.50", "47.5");
     }
 
     /** Only the stress harness draws: the balancer's classes never reach AWT or JFreeChart. */
