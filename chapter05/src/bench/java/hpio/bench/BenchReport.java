@@ -1,5 +1,6 @@
 package hpio.bench;
 
+import hpio.measure.Charts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +57,32 @@ public final class BenchReport {
             System.exit(1);
         }
         System.out.print(render(results));
+        Path svg = file.resolveSibling("runonce.svg");
+        try {
+            svgChart(svg, results);
+            System.out.println("\n  chart: " + svg);
+        } catch (IOException | RuntimeException | LinkageError | java.awt.AWTError e) {
+            // The table is the result; a machine that cannot draw (no fonts) still has it.
+            System.out.println("\n  chart not drawn: " + e);
+        }
+    }
+
+    /**
+     * The medians of the table as an SVG line chart, log scales on both axes, one
+     * line per backend and the floor: the same picture as {@link #chart}.
+     */
+    static void svgChart(Path file, List<Result> results) throws IOException {
+        List<String> columns = new ArrayList<>(BACKENDS);
+        columns.add(FLOOR);
+        List<Charts.Series> series = new ArrayList<>();
+        for (String column : columns) {
+            List<Charts.Point> points = results.stream().filter(r -> r.column().equals(column))
+                    .sorted(java.util.Comparator.comparingInt(Result::idleFds))
+                    .map(r -> new Charts.Point(r.idleFds(), nanos(r))).toList();
+            if (!points.isEmpty()) series.add(new Charts.Series(column.equals(FLOOR) ? FLOOR_HEADING : column, points));
+        }
+        Charts.logLog(file, "Cost of one runOnce with 1 ready fd among N idle fds (median)",
+                "N idle fds (log scale)", "ns per runOnce (log scale)", series);
     }
 
     // ---- reading JMH's JSON ----

@@ -2,8 +2,10 @@ package hpio.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The report reads JMH's JSON shape and judges each ratio; no benchmark runs here. */
 class BenchReportTest {
@@ -89,6 +91,22 @@ class BenchReportTest {
         String flat = lines.get(epolls.get(0)[0]);
         assertThat(flat.lastIndexOf('e')).isLessThan(flat.lastIndexOf('n'));
         assertThat(flat.lastIndexOf('n')).isLessThan(flat.lastIndexOf('f'));
+    }
+
+    /** The same medians as an SVG file beside the JSON: well-formed, a line per backend and the floor. */
+    @Test
+    void writesTheSvgChartWithALinePerBackend(@TempDir Path dir) throws Exception {
+        String json = "[" + String.join(",",
+                run("SelectRunOnceBenchmark.runOnce", "\"backend\": \"select\", \"idleFds\": \"900\"", 150_000, ""),
+                run("SelectRunOnceBenchmark.runOnce", "\"backend\": \"select\", \"idleFds\": \"10\"", 2_000, ""),
+                loop("poll", 10, 2_500), loop("poll", 10000, 2_800_000),
+                loop("epoll", 10, 550), loop("epoll", 10000, 540),
+                run("EpollWaitFloorBenchmark.epollWait", "\"idleFds\": \"10000\"", 500, "")) + "]";
+        Path svg = dir.resolve("runonce.svg");
+        BenchReport.svgChart(svg, BenchReport.parse(json));
+        List<String> texts = hpio.measure.ChartsTest.texts(hpio.measure.ChartsTest.svg(svg));
+        assertThat(texts).contains("select", "poll", "epoll", BenchReport.FLOOR_HEADING, "10", "10,000")
+                .doesNotContain("nio");      // not measured: no empty legend entry
     }
 
     /** Where a series letter is drawn, as {line, column}, left to right (the y labels left of '|' skipped). */

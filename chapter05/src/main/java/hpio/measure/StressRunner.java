@@ -228,7 +228,18 @@ public final class StressRunner {
         String summary = StressReport.summary(heading, StressReport.text(results, wrk), targets,
                 StressReport.mostLogged(logged), out.toString(), wall);
         stdout.print(summary);
+        drawCharts(stdout, results);
         write(out.resolve("summary.txt"), summary);
+    }
+
+    /** The charts beside the table; a machine that cannot draw (no fonts) still has the table. */
+    private void drawCharts(PrintStream stdout, List<RowResult> results) {
+        try {
+            List<Path> charts = StressCharts.write(out, results);
+            stdout.println("  charts: " + String.join(", ", charts.stream().map(Path::toString).toList()));
+        } catch (IOException | RuntimeException | LinkageError | java.awt.AWTError e) {
+            stdout.println("stress: charts not drawn (the table is written): " + e);
+        }
     }
 
     /** JAVA_OPTS when set, else the launcher's own default, read from it (one place says what it is). */
