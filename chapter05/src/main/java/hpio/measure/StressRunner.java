@@ -134,7 +134,8 @@ public final class StressRunner {
         write(out.resolve("commands.txt"), "# make stress, " + started.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
                 + ": every command it started, in order, from " + Path.of("").toAbsolutePath() + "\n# each with the"
                 + " open files limit raised to " + openFiles + " (soft to hard; children inherit it), as ulimit -n "
-                + openFiles + " would\n");
+                + openFiles + " would; perf stat runs until the row's load ends, then gets SIGINT (kill -INT),\n# on"
+                + " which it writes its count\n");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String loadTool = load.describe();
         for (int p : new int[] {settings.proxyPort(), settings.portA(), settings.portB(), settings.bulkPort()}) {
@@ -257,9 +258,10 @@ public final class StressRunner {
                 + " write it to the backend, read the answer, write it to the client; the rest is the wait"
                 + " (epoll_wait, poll, select) and its share per request, and anything else the proxy's process does");
         if (scenarios.stream().anyMatch(s -> s.kind() == Scenario.Kind.MAX)) {
-            notes.add("max: " + max.why() + "; wrk with " + LoadTool.threads(max.connections()) + " threads; connect"
-                    + " err is wrk's connect burst, apart from request errors. The chapter's rows are its own figures,"
-                    + " not measured here");
+            notes.add("max: " + max.why() + "; the load tool with " + LoadTool.threads(max.connections())
+                    + " threads. Its connect burst is kept apart from request errors: connects that failed in connect"
+                    + " err, SYNs dropped by a full accept queue in the notes (listen queue overflowed; resent after"
+                    + " 1 s, so in p99). The chapter's rows are its own figures, not measured here");
         }
         bulk.ifPresent(b -> notes.add("bulk: one flow, Gb/s as the receiver counted it, with " + b.describe()
                 + "; each proxy forwards to one server (iperf3's control and data connections must meet the same one)"));
