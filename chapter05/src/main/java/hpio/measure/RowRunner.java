@@ -99,6 +99,10 @@ final class RowRunner {
             if (said > 0) notes.add(said + " log line(s): logs/" + tag + ".proxy.log");
         }
         String syscalls = proxy == null ? RowResult.NONE : SyscallCounter.perRequest(k.calls, m.requests());
+        // perf worked at start but not on this proxy (it exited, or -p was refused): its log says why.
+        if (proxy != null && k.calls.isEmpty() && this.syscalls.whyNot().isEmpty()) {
+            notes.add("perf counted nothing: logs/" + tag + ".perf.log");
+        }
         String micros = proxy == null ? RowResult.NONE : ProcSampler.microsPerRequest(0, k.cpuSeconds, m.requests());
         RowResult r = new RowResult(scenario, name, Long.toString(m.requestsPerSecond()), m.p50(), m.p99(),
                 Long.toString(m.requestErrors()), Long.toString(m.connectErrors()), k.cpu, k.rss, syscalls, micros,
