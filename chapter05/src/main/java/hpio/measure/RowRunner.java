@@ -98,19 +98,19 @@ final class RowRunner {
             long said = unusualLines(log).size();
             if (said > 0) notes.add(said + " log line(s): logs/" + tag + ".proxy.log");
         }
-        String syscalls = proxy == null ? RowResult.NONE : SyscallCounter.perRequest(k.calls, m.requests());
+        String calls = proxy == null ? RowResult.NONE : SyscallCounter.perRequest(k.calls, m.requests());
         // perf worked at start but not on this proxy (it exited, or -p was refused): its log says why.
-        if (proxy != null && k.calls.isEmpty() && this.syscalls.whyNot().isEmpty()) {
+        if (proxy != null && k.calls.isEmpty() && syscalls.whyNot().isEmpty()) {
             notes.add("perf counted nothing: logs/" + tag + ".perf.log");
         }
         String micros = proxy == null ? RowResult.NONE : ProcSampler.microsPerRequest(0, k.cpuSeconds, m.requests());
         RowResult r = new RowResult(scenario, name, Long.toString(m.requestsPerSecond()), m.p50(), m.p99(),
-                Long.toString(m.requestErrors()), Long.toString(m.connectErrors()), k.cpu, k.rss, syscalls, micros,
+                Long.toString(m.requestErrors()), Long.toString(m.connectErrors()), k.cpu, k.rss, calls, micros,
                 RowResult.NONE, notes.isEmpty() ? RowResult.NONE : String.join("; ", notes));
         String figures = Numbers.group(r.rps()) + " req/s, p99 " + r.p99() + " ms, errors " + r.errors()
                 + (m.connectErrors() > 0 ? " (+" + m.connectErrors() + " connect)" : "");
         progress.println(proxy == null ? figures : figures + ", CPU " + k.cpu + "%, peak RSS " + k.rss + " MB, "
-                + syscalls + " syscalls/req, " + micros + " µs/req");
+                + calls + " syscalls/req, " + micros + " µs/req");
         return r;
     }
 
