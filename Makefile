@@ -49,7 +49,7 @@ bench: build ## JMH: one runOnce vs idle fds per backend, O(n) vs O(1) (QUICK=1:
 	$(MVN) -pl chapter05 dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
 	GC=$(GC) chapter05/scripts/bench.sh $(if $(QUICK),quick,full)
 
-stress: $(JAR) ## load test side by side: each event backend, direct, HAProxy/nginx if installed (DURATION= SCENARIOS= LOAD= PEERS= BACKEND=)
+stress: $(JAR) ## load test side by side: each backend, direct, HAProxy/nginx; syscalls+CPU per request, bulk Gb/s (DURATION= SCENARIOS=...,bulk,10k LOAD= PEERS= BACKEND= ROWS=)
 	@chapter05/scripts/stress.sh
 
 footprint: build ## JOL: the field layout of a connection, its heap bytes when idle, the pool's size at --max-conns

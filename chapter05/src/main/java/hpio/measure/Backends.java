@@ -29,8 +29,20 @@ final class Backends {
     }
 
     static Backends start(StressSettings settings, Optional<Path> nginx, PeerConfigs configs, Children children,
-                          Path out, String java) {
+                          Path out, String java, Optional<BulkLoad> bulk) {
         List<Process> started = new ArrayList<>();
+        String bulkServer = "";
+        if (bulk.isPresent()) {
+            // The bulk scenario's server, started once: iperf3 -s takes one test after another.
+            Process p = children.start(out.resolve("logs/backend-bulk.log"),
+                    bulk.get().serverCommand(settings.bulkPort(), java, StressRunner.JAR));
+            started.add(p);
+            if (!Children.awaitPort(settings.bulkPort(), p)) {
+                throw new Abort("the bulk server (" + bulk.get().csvName + ") did not start on " + settings.bulkPort()
+                        + ": " + RowRunner.lastLine(out.resolve("logs/backend-bulk.log")));
+            }
+            bulkServer = "; bulk: " + bulk.get().csvName + " server on " + settings.bulkPort();
+        }
         String weights = "weights " + WEIGHT_A + ":" + WEIGHT_B;
         if (nginx.isEmpty()) {
             String[][] backends = {{"A", Integer.toString(settings.portA())}, {"B", Integer.toString(settings.portB())}};
@@ -44,7 +56,7 @@ final class Backends {
                 }
             }
             return new Backends(children, started,
-                    "2 demo backends (" + DemoBackend.class.getName() + ", own JVMs), " + weights);
+                    "2 demo backends (" + DemoBackend.class.getName() + ", own JVMs), " + weights + bulkServer);
         }
         String bin = nginx.get().toString();
         Path abs = out.toAbsolutePath();
@@ -66,7 +78,8 @@ final class Backends {
                         + RowRunner.lastLine(out.resolve("logs/backend-nginx.log")));
             }
         }
-        return new Backends(children, started, "nginx " + version + ", one worker, two server blocks, " + weights);
+        return new Backends(children, started,
+                "nginx " + version + ", one worker, two server blocks, " + weights + bulkServer);
     }
 
     String description() { return description; }

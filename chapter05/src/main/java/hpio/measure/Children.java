@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +27,12 @@ final class Children {
     private final Optional<Path> setsid = Host.which("setsid");
     private final List<Process> running = new ArrayList<>();
     private boolean closed;
+    private Path commands;
+
+    /** From now on every command started is also written to {@code file}, as a shell would run it. */
+    synchronized void recordTo(Path file) {
+        commands = file;
+    }
 
     /** Starts {@code command} with its output (stdout and stderr) in {@code log}. */
     synchronized Process start(Path log, List<String> command) {
@@ -32,6 +40,14 @@ final class Children {
         List<String> argv = new ArrayList<>();
         setsid.ifPresent(p -> argv.add(p.toString()));
         argv.addAll(command);
+        if (commands != null) {
+            try {
+                Files.writeString(commands, shell(command) + "    # output: " + log + "\n",
+                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + commands + ": " + e.getMessage(), e);
+            }
+        }
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(true)
                     .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(DEV_NULL)).start();
@@ -40,6 +56,16 @@ final class Children {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command.getFirst() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The command as a POSIX shell reads it: a word with anything but [A-Za-z0-9_./:=,+@%-] single-quoted. */
+    static String shell(List<String> command) {
+        StringBuilder line = new StringBuilder();
+        for (String word : command) {
+            if (!line.isEmpty()) line.append(' ');
+            line.append(word.matches("[A-Za-z0-9_./:=,+@%-]+") ? word : "'" + word.replace("'", "'\\''") + "'");
+        }
+        return line.toString();
     }
 
     /** Waits for the process to end by itself (a load tool's run), then makes sure its family is gone. */

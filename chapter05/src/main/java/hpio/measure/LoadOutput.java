@@ -22,10 +22,17 @@ final class LoadOutput {
     /**
      * One run's figures: requests per second (rounded to a whole number, as the
      * table shows it), p50 and p99 in milliseconds, the error total, and the
-     * non-zero error counts by kind.
+     * non-zero error counts by kind; and the requests completed in the measured
+     * seconds (what the kernel's work per request is divided by).
      */
     record Measured(long requestsPerSecond, double p50Millis, double p99Millis, long errors,
-                    Map<String, Long> errorsByKind) {
+                    Map<String, Long> errorsByKind, long requests) {
+        /** The load tool's failed connects: its connect burst, not requests lost. */
+        long connectErrors() { return errorsByKind.getOrDefault("connect", 0L); }
+
+        /** Errors of requests on connections that were made: read, write, timeout, status. */
+        long requestErrors() { return errors - connectErrors(); }
+
         /** "timeout:712, read:3", or "" when there were none. */
         String errorDetail() {
             StringBuilder d = new StringBuilder();
@@ -46,6 +53,8 @@ final class LoadOutput {
     // wrk 4: "Requests/sec:  61466.74", "     50%    1.17ms" (under "Latency Distribution"),
     // "  Socket errors: connect 0, read 26, write 0, timeout 17", "  Non-2xx or 3xx responses: 24"
     private static final Pattern RPS = Pattern.compile("(?m)^Requests/sec:\\s+([0-9.]+)");
+    // "  184412 requests in 3.00s, 22.51MB read"
+    private static final Pattern REQUESTS = Pattern.compile("(?m)^\\s*(\\d+) requests in ");
     private static final Pattern SOCKET_ERRORS = Pattern.compile(
             "Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
     private static final Pattern STATUS_ERRORS = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
@@ -60,8 +69,10 @@ final class LoadOutput {
         }
         Matcher status = STATUS_ERRORS.matcher(output);
         if (status.find()) errors.put("status", Long.parseLong(status.group(1)));
+        Matcher requests = REQUESTS.matcher(output);
+        long n = requests.find() ? Long.parseLong(requests.group(1)) : 0;
         return Optional.of(measured(Double.parseDouble(rps.group(1)), wrkPercentile(output, "50"),
-                wrkPercentile(output, "99"), errors));
+                wrkPercentile(output, "99"), errors, n));
     }
 
     /** A percentile line of wrk's latency distribution, in ms; 0 when wrk printed none (no --latency). */
@@ -98,7 +109,7 @@ final class LoadOutput {
         Map<String, Long> errors = new LinkedHashMap<>();
         for (String kind : ERROR_KINDS) errors.put(kind, number(v, kind).longValue());
         return Optional.of(measured(number(v, "rps").doubleValue(), number(v, "p50_us").doubleValue() / 1000,
-                number(v, "p99_us").doubleValue() / 1000, errors));
+                number(v, "p99_us").doubleValue() / 1000, errors, number(v, "requests").longValue()));
     }
 
     private static Number number(Map<String, String> v, String key) {
@@ -110,7 +121,7 @@ final class LoadOutput {
         }
     }
 
-    private static Measured measured(double rps, double p50, double p99, Map<String, Long> all) {
+    private static Measured measured(double rps, double p50, double p99, Map<String, Long> all, long requests) {
         Map<String, Long> nonZero = new LinkedHashMap<>();
         long total = 0;
         for (String kind : ERROR_KINDS) {
@@ -118,6 +129,6 @@ final class LoadOutput {
             total += n;
             if (n > 0) nonZero.put(kind, n);
         }
-        return new Measured(Long.parseLong(Numbers.fixed(rps, 0)), p50, p99, total, nonZero);
+        return new Measured(Long.parseLong(Numbers.fixed(rps, 0)), p50, p99, total, nonZero, requests);
     }
 }

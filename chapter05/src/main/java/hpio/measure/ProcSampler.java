@@ -1,5 +1,8 @@
 package hpio.measure;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +60,29 @@ final class ProcSampler {
         String[] f = stat.substring(close + 1).trim().split("\\s+");
         // f[0] is field 3 (the state), so field 14 is f[11] and field 15 f[12].
         return f.length > 12 ? Long.parseLong(f[11]) + Long.parseLong(f[12]) : 0;
+    }
+
+    /** The open fds of the process and its children; -1 where /proc cannot tell (macOS). */
+    static long openFds(long pid) {
+        long total = 0;
+        for (long p : family(pid)) {
+            try (var fds = Files.list(Path.of("/proc", Long.toString(p), "fd"))) {
+                total += fds.count();
+            } catch (IOException | UncheckedIOException e) {
+                return -1;
+            }
+        }
+        return total;
+    }
+
+    /**
+     * CPU microseconds per request over a window: the CPU seconds the process
+     * family used in it (utime + stime, read before and after) over the requests
+     * completed in it, one decimal; "-" when no request completed.
+     */
+    static String microsPerRequest(double cpuSecondsBefore, double cpuSecondsAfter, long requests) {
+        if (requests <= 0) return RowResult.NONE;
+        return Numbers.fixed((cpuSecondsAfter - cpuSecondsBefore) * 1e6 / requests, 1);
     }
 
     /** The largest peak resident size (KiB) among the process and its children. */

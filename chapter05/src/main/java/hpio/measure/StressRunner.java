@@ -34,7 +34,7 @@ public final class StressRunner {
     static final String JAR = "chapter05/target/high_perf_lb.jar";
 
     /** A proxied connection costs two fds; a proxy needs a few more of its own besides. */
-    private static final int FDS_PER_CONNECTION = 2, HEADROOM_FDS = 64;
+    private static final int FDS_PER_CONNECTION = 2, HEADROOM_FDS = MaxConnections.PROXY_OWN_FDS;
 
     /**
      * The most connections the balancer on select holds: its own default pool size,
@@ -120,100 +120,155 @@ public final class StressRunner {
             if (nginxBackend.isEmpty()) throw new Abort("BACKEND=nginx, but nginx is not installed (apt-get install nginx-light)");
         }
         long openFiles = raiseOpenFiles();
+        MaxConnections max = MaxConnections.forLimit(openFiles);
+        List<Scenario> scenarios = settings.scenarios().stream()
+                .map(s -> s.kind() == Scenario.Kind.MAX ? new Scenario(max.connections(), false, Scenario.Kind.MAX) : s)
+                .toList();
+        Optional<BulkLoad> bulk = settings.hasBulk()
+                ? Optional.of(BulkLoad.choose(settings.load(), Host.which("iperf3").isPresent())) : Optional.empty();
+        SyscallCounter syscalls = new SyscallCounter(children, SyscallCounter.unusable());
 
-        out = Path.of("results", "stress-" + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        try {
-            Files.createDirectories(out.resolve("logs"));
-            Files.createDirectories(out.resolve("conf"));
-        } catch (IOException e) {
-            throw new Abort("cannot create " + out + ": " + e.getMessage());
-        }
+        ZonedDateTime started = ZonedDateTime.now();
+        out = RunFolder.create(Path.of("results"), started);
+        children.recordTo(out.resolve("commands.txt"));
+        write(out.resolve("commands.txt"), "# make stress, " + started.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                + ": every command it started, in order, from " + Path.of("").toAbsolutePath() + "\n# each with the"
+                + " open files limit raised to " + openFiles + " (soft to hard; children inherit it), as ulimit -n "
+                + openFiles + " would; perf stat runs until the row's load ends, then gets SIGINT (kill -INT),\n# on"
+                + " which it writes its count\n");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String loadTool = load.describe();
-        for (int p : new int[] {settings.proxyPort(), settings.portA(), settings.portB()}) {
+        for (int p : new int[] {settings.proxyPort(), settings.portA(), settings.portB(), settings.bulkPort()}) {
             if (Children.portOpen(p)) {
                 throw new Abort("port " + p + " is in use (another make stress or make run?); stop it or set STRESS_PORT");
             }
         }
 
         List<String> rows = settings.rows();
-        stdout.println("stress: " + settings.scenarios().size() + " scenario(s) x " + rows.size() + " row(s), "
+        stdout.println("stress: " + scenarios.size() + " scenario(s) x " + rows.size() + " row(s), "
                 + settings.warmupSeconds() + " s warm-up + " + settings.durationSeconds() + " s measured per row");
-        stdout.println("  load: " + loadTool + "; results: " + out + "/");
+        stdout.println("  load: " + loadTool + bulk.map(b -> "; bulk: " + b.describe()).orElse("")
+                + "; results: " + out + "/");
+        if (scenarios.stream().anyMatch(s -> s.kind() == Scenario.Kind.MAX)) stdout.println("  max: " + max.why());
+        stdout.println("  system calls: " + syscalls.whyNot().map(w -> "not counted (" + w + ")")
+                .orElse("counted with perf stat -e " + SyscallCounter.EVENT + " on each proxy"));
 
         PeerConfigs configs = new PeerConfigs(settings.proxyPort(), settings.portA(), settings.portB(), openFiles,
                 out.toAbsolutePath());
-        Backends backends = Backends.start(settings, nginxBackend, configs, children, out, java);
-        if (peers.haproxy().isPresent()) write(out.resolve("conf/haproxy.cfg"), configs.haproxy());
-        if (peers.nginx().isPresent()) write(out.resolve("conf/nginx-stream.conf"), configs.nginxStream(peers.streamModule()));
-        stdout.println("  backends: " + backends.description());
-
-        // The plan: which rows are measured, which only noted (and why).
-        int measuredTotal = 0;
-        for (Scenario s : settings.scenarios()) {
-            for (String row : rows) if (skipReason(s.connections(), row, peers, openFiles).isEmpty()) measuredTotal++;
+        Backends backends = Backends.start(settings, nginxBackend, configs, children, out, java, bulk);
+        if (peers.haproxy().isPresent()) {
+            write(out.resolve("conf/haproxy.cfg"), configs.haproxy());
+            write(out.resolve("conf/haproxy-bulk.cfg"), configs.haproxyBulk(settings.bulkPort()));
         }
-        int perRowGuess = settings.warmupSeconds() + settings.durationSeconds() + 2;
-        stdout.println("  " + measuredTotal + " row(s) to measure; about "
-                + Numbers.minutesSeconds((long) measuredTotal * perRowGuess) + " in all");
+        if (peers.nginx().isPresent()) {
+            write(out.resolve("conf/nginx-stream.conf"), configs.nginxStream(peers.streamModule()));
+            write(out.resolve("conf/nginx-stream-bulk.conf"),
+                    configs.nginxStreamBulk(peers.streamModule(), settings.bulkPort()));
+        }
+        stdout.println("  backends: " + backends.description());
+        List<String> machine = machine(settings, load, bulk, backends.description(), openFiles, started, syscalls);
+        write(out.resolve("machine.txt"), String.join("\n", machine) + "\n");
+
+        // The plan: which rows are measured, which only noted (and why), and about how long each takes.
+        Progress progress = new Progress(settings.warmupSeconds(), settings.durationSeconds());
+        for (Scenario s : scenarios) {
+            for (String row : rows) if (skipReason(s, row, peers, openFiles).isEmpty()) progress.plan(s);
+        }
+        stdout.println("  " + progress.total() + " row(s) to measure; " + progress.left(0) + " in all");
         stdout.println();
 
-        RowRunner rowRunner = new RowRunner(settings, load, peers, children, new ProcSampler(), out, java, JAR);
+        RowRunner rowRunner = new RowRunner(settings, load, bulk.orElse(BulkLoad.BUILTIN), peers, children,
+                new ProcSampler(), syscalls, out, java, JAR);
         List<RowResult> results = new ArrayList<>();
         long start = epochSeconds();
-        int done = 0;
-        for (Scenario s : settings.scenarios()) {
+        for (Scenario s : scenarios) {
             for (String row : rows) {
                 if (!backends.alive()) throw new Abort("a backend exited (see " + out + "/logs/backend-*.log)");
-                Optional<String> why = skipReason(s.connections(), row, peers, openFiles);
+                Optional<String> why = skipReason(s, row, peers, openFiles);
                 if (why.isPresent()) {
                     results.add(RowResult.skipped(s.label(), peers.label(row), why.get()));
-                    stdout.printf("  [  -/%2d] %-22s %-28s %s%n", measuredTotal, s.label(), peers.label(row), why.get());
+                    stdout.printf("  %-28s %-30s %-26s %s%n", "(not measured)", s.label(), peers.label(row), why.get());
                     continue;
                 }
-                done++;
-                long elapsed = epochSeconds() - start;
-                long perRow = done > 1 ? elapsed / (done - 1) : perRowGuess;
-                stdout.printf("  [%3d/%2d] %-22s %-28s (%s left) ", done, measuredTotal, s.label(), peers.label(row),
-                        Numbers.minutesSeconds((measuredTotal - done + 1) * perRow));
+                stdout.printf("  %-28s %-30s %-26s ", progress.starting(epochSeconds() - start) + ":", s.label(),
+                        peers.label(row));
                 stdout.flush();
                 results.add(rowRunner.measure(s, row, stdout));
+                progress.finished();
             }
+            if (s.kind() == Scenario.Kind.MAX) results.addAll(ChapterFigures.rows());
         }
         long wall = epochSeconds() - start;
         backends.stop();
-        report(stdout, settings, load, loadTool, backends.description(), openFiles, results, wall);
+        report(stdout, load, loadTool, bulk, machine, results, wall, syscalls, max, scenarios);
     }
 
     /** Why a row is not measured, or empty when it is. */
+    static Optional<String> skipReason(Scenario s, String row, Peers peers, long openFiles) {
+        return skipReason(s.connections(), row, peers, openFiles);
+    }
+
     static Optional<String> skipReason(int conns, String row, Peers peers, long openFiles) {
         Optional<String> missing = peers.missing(row);
         if (missing.isPresent()) return missing;
-        if (row.equals("select") && conns > SELECT_MAX_CONNECTIONS) return Optional.of("n/a (FD_SETSIZE)");
+        if (row.equals("select") && conns > SELECT_MAX_CONNECTIONS) {
+            return Optional.of("n/a (FD_SETSIZE " + Posix.FD_SETSIZE + ": select watches fds below it, so our"
+                    + " balancer on select holds at most " + SELECT_MAX_CONNECTIONS + " connections)");
+        }
         if (!row.equals("direct") && (long) FDS_PER_CONNECTION * conns + HEADROOM_FDS > openFiles) {
             return Optional.of("n/a (open files limit " + openFiles + ": " + FDS_PER_CONNECTION * conns + " fds needed)");
         }
         return Optional.empty();
     }
 
-    private void report(PrintStream stdout, StressSettings settings, LoadTool load, String loadTool, String backends,
-                        long openFiles, List<RowResult> results, long wall) {
-        String jdk = System.getProperty("java.runtime.version");
-        ZonedDateTime now = ZonedDateTime.now();
-        List<String> machine = List.of(
-                "date: " + now.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")),
+    /** The machine, the versions and the set-up: the Markdown's header and machine.txt. */
+    private static List<String> machine(StressSettings settings, LoadTool load, Optional<BulkLoad> bulk,
+                                        String backends, long openFiles, ZonedDateTime started,
+                                        SyscallCounter syscalls) {
+        List<String> m = new ArrayList<>(List.of(
+                "date: " + started.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")),
                 "machine: " + Host.cores() + " cores, " + Host.cpuModel() + ", " + Host.memory(),
                 "OS: " + Host.osName(Host.os()) + ", kernel " + Host.kernel(),
-                "JDK: " + jdk + "; balancer JVM flags: " + balancerJvmFlags(settings.javaOpts()),
-                "load: " + loadTool + "; " + settings.warmupSeconds() + " s warm-up (" + load.warmupHow() + "), then "
-                        + settings.durationSeconds() + " s measured per row; each row a fresh proxy process",
-                "backends: " + backends + "; proxies use weighted round robin (high_perf_lb -a wrr, HAProxy roundrobin,"
-                        + " nginx weight=)",
-                "open files: soft limit raised to " + openFiles);
+                "JDK: " + System.getProperty("java.runtime.version") + " (" + System.getProperty("java.vendor")
+                        + "); balancer JVM flags: " + balancerJvmFlags(settings.javaOpts()),
+                "load: " + load.describe() + "; " + settings.warmupSeconds() + " s warm-up (" + load.warmupHow()
+                        + "), then " + settings.durationSeconds()
+                        + " s measured per row; each row a fresh proxy process"));
+        bulk.ifPresent(b -> m.add("bulk: " + b.describe() + ", through a proxy with the bulk server as its only backend"));
+        m.add("backends: " + backends + "; proxies use weighted round robin (high_perf_lb -a wrr, HAProxy roundrobin,"
+                + " nginx weight=)");
+        m.add("versions: " + Versions.all());
+        m.add("open files: soft limit raised to " + openFiles + " for this run and every process it starts");
+        m.add("system calls: " + syscalls.whyNot().map(w -> "not counted: " + w)
+                .orElse("perf stat -e " + SyscallCounter.EVENT + " -p (the proxy and its children)"));
+        return m;
+    }
+
+    private void report(PrintStream stdout, LoadTool load, String loadTool,
+                        Optional<BulkLoad> bulk, List<String> machine, List<RowResult> results, long wall,
+                        SyscallCounter syscalls, MaxConnections max, List<Scenario> scenarios) {
+        String jdk = System.getProperty("java.runtime.version");
+        ZonedDateTime now = ZonedDateTime.now();
         boolean wrk = load == LoadTool.WRK;
+        List<String> notes = new ArrayList<>();
+        notes.add("syscalls/req and CPU µs/req: " + syscalls.whyNot().map(w -> "system calls not counted here: " + w)
+                .orElse("the proxy's system calls (perf stat -e " + SyscallCounter.EVENT + ") and CPU time"
+                        + " (utime + stime) over the measured window, divided by the requests in it")
+                + ". The floor is 4 system calls per proxied keep-alive request: read the request from the client,"
+                + " write it to the backend, read the answer, write it to the client; the rest is the wait"
+                + " (epoll_wait, poll, select) and its share per request, and anything else the proxy's process does");
+        if (scenarios.stream().anyMatch(s -> s.kind() == Scenario.Kind.MAX)) {
+            notes.add("max: " + max.why() + "; the load tool with " + LoadTool.threads(max.connections())
+                    + " threads. Its connect burst is kept apart from request errors: connects that failed in connect"
+                    + " err, SYNs dropped by a full accept queue in the notes (listen queue overflowed; resent after"
+                    + " 1 s, so in p99). The chapter's rows are its own figures, not measured here");
+        }
+        bulk.ifPresent(b -> notes.add("bulk: one flow, Gb/s as the receiver counted it, with " + b.describe()
+                + "; each proxy forwards to one server (iperf3's control and data connections must meet the same one)"));
         String targets = StressTargets.check(results);
-        write(out.resolve("stress.md"), StressReport.markdown(machine, results, wrk, targets));
-        write(out.resolve("stress.csv"), StressReport.csv(results, load.csvName));
+        write(out.resolve("stress.md"), StressReport.markdown(machine, results, wrk, targets, notes));
+        write(out.resolve("stress.csv"), StressReport.csv(results, load.csvName,
+                bulk.map(b -> b.csvName).orElse(load.csvName)));
 
         List<String> logged = new ArrayList<>();
         try (var logs = Files.list(out.resolve("logs"))) {
@@ -225,7 +280,7 @@ public final class StressRunner {
         }
         String heading = "make stress: " + now.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")) + ", "
                 + Host.cores() + " cores, " + Host.kernel() + ", JDK " + jdk + ", load: " + loadTool;
-        String summary = StressReport.summary(heading, StressReport.text(results, wrk), targets,
+        String summary = StressReport.summary(heading, StressReport.text(results, wrk, notes), targets,
                 StressReport.mostLogged(logged), out.toString(), wall);
         stdout.print(summary);
         drawCharts(stdout, results);

@@ -12,17 +12,23 @@ import java.util.Set;
  *
  * <pre>
  *   DURATION=5                 seconds measured per row (WARMUP=2 before it: JIT and caches settle)
- *   SCENARIOS=100,1000,5000,close50
+ *   SCENARIOS=100,1000,5000,close50,bulk
  *                              N = keep-alive HTTP over N connections;
- *                              closeN = N connections, one request each ("Connection: close")
- *   LOAD=auto|wrk|builtin      the load tool; auto: wrk when installed, else the built-in
- *                              Java generator (hpio.measure.LoadGenerator)
+ *                              closeN = N connections, one request each ("Connection: close");
+ *                              10k (or max) = the chapter's 10,000 keep-alive connections, or the
+ *                              most the open-files limit allows ({@link MaxConnections});
+ *                              bulk = one large transfer through each row, in Gb/s (iperf3
+ *                              when installed, else the built-in {@link BulkTool})
+ *   LOAD=auto|wrk|builtin      the load tool; auto: wrk (and iperf3 for bulk) when installed,
+ *                              else the built-in Java generator (hpio.measure.LoadGenerator)
+ *                              and BulkTool
  *   PEERS=auto|none            none: the peer rows act as if haproxy and nginx were not installed
  *   BACKEND=demo|nginx         what answers: two demo backends (default) or one nginx with two
  *                              server blocks; weights 3 and 2 either way
  *   ROWS=all                   or a subset: direct,select,poll,epoll,epoll-et,kqueue,nio,haproxy,nginx
  *   JAVA_OPTS=...              JVM flags for the balancer (the launcher's default otherwise)
- *   STRESS_PORT=28080          the proxy's port; the backends use the next two
+ *   STRESS_PORT=28080          the proxy's port; the backends use the next two, the bulk
+ *                              server the third
  * </pre>
  *
  * An empty variable counts as unset, as make's {@code VAR=} leaves it.
@@ -35,16 +41,45 @@ record StressSettings(int durationSeconds, int warmupSeconds, List<Scenario> sce
         BadSetting(String message) { super(message); }
     }
 
-    /** One load shape: N connections, keep-alive or one request each ("Connection: close"). */
-    record Scenario(int connections, boolean close) {
-        /** "keep-alive, 1,000 conns" or "close, 50 conns": the table's first column. */
-        String label() { return (close ? "close, " : "keep-alive, ") + Numbers.group(connections) + " conns"; }
+    /**
+     * One load shape: N connections, keep-alive or one request each ("Connection:
+     * close"); the chapter's maximum (keep-alive, N as {@link MaxConnections} sizes
+     * it); or one bulk flow.
+     */
+    record Scenario(int connections, boolean close, Kind kind) {
+        enum Kind { REQUESTS, MAX, BULK }
 
-        /** "keepalive1000" or "close50": in the names of the row's log files. */
-        String tag() { return (close ? "close" : "keepalive") + connections; }
+        static final String BULK_LABEL = "bulk";
+
+        /** What SCENARIOS=10k asks for, before the open-files limit has its say. */
+        static final Scenario MAX = new Scenario(MaxConnections.CHAPTER, false, Kind.MAX);
+        static final Scenario BULK = new Scenario(1, false, Kind.BULK);
+
+        Scenario(int connections, boolean close) { this(connections, close, Kind.REQUESTS); }
+
+        /**
+         * "keep-alive, 1,000 conns", "close, 50 conns", "max: keep-alive, 9,980 conns"
+         * or "bulk, 1 flow": the table's first column.
+         */
+        String label() {
+            return switch (kind) {
+                case BULK -> BULK_LABEL + ", 1 flow";
+                case MAX -> "max: keep-alive, " + Numbers.group(connections) + " conns";
+                case REQUESTS -> (close ? "close, " : "keep-alive, ") + Numbers.group(connections) + " conns";
+            };
+        }
+
+        /** "keepalive1000", "close50", "max9980" or "bulk": in the names of the row's log files. */
+        String tag() {
+            return switch (kind) {
+                case BULK -> "bulk";
+                case MAX -> "max" + connections;
+                case REQUESTS -> (close ? "close" : "keepalive") + connections;
+            };
+        }
     }
 
-    static final String DEFAULT_SCENARIOS = "100,1000,5000,close50";
+    static final String DEFAULT_SCENARIOS = "100,1000,5000,close50,bulk";
 
     /** The backends' weights (3:2), the same for our balancer and the peers. */
     static final int WEIGHT_A = 3, WEIGHT_B = 2;
@@ -52,6 +87,11 @@ record StressSettings(int durationSeconds, int warmupSeconds, List<Scenario> sce
     int portA() { return proxyPort + 1; }
 
     int portB() { return proxyPort + 2; }
+
+    /** The bulk scenario's server (iperf3 -s or BulkTool serve). */
+    int bulkPort() { return proxyPort + 3; }
+
+    boolean hasBulk() { return scenarios.stream().anyMatch(s -> s.kind() == Scenario.Kind.BULK); }
 
     /** Reads and checks every setting; {@code os} is uname -s (which rows exist depends on it). */
     static StressSettings parse(Map<String, String> env, String os) {
@@ -92,8 +132,17 @@ record StressSettings(int durationSeconds, int warmupSeconds, List<Scenario> sce
     static List<Scenario> scenarios(String spec) {
         List<Scenario> out = new ArrayList<>();
         for (String s : spec.split(",")) {
+            if (s.equals("10k") || s.equals("max")) {
+                out.add(Scenario.MAX);
+                continue;
+            }
+            if (s.equals("bulk")) {
+                out.add(Scenario.BULK);
+                continue;
+            }
             if (!s.matches("(close)?[1-9][0-9]{0,8}")) {
-                throw new BadSetting("scenario '" + s + "' is not N (keep-alive) or closeN, e.g. SCENARIOS=100,close50");
+                throw new BadSetting("scenario '" + s + "' is not N (keep-alive), closeN, 10k (or max) or bulk,"
+                        + " e.g. SCENARIOS=100,close50,10k");
             }
             boolean close = s.startsWith("close");
             out.add(new Scenario(Integer.parseInt(close ? s.substring(5) : s), close));

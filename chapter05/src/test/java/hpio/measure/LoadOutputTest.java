@@ -71,6 +71,17 @@ class LoadOutputTest {
     }
 
     @Test
+    void wrkAt9980ConnectionsWithTwoThreads() throws IOException {
+        // "77358 requests in 10.20s"; "Socket errors: connect 0, read 0, write 0, timeout 3504"
+        Measured m = wrk("wrk-max-9980");
+        assertThat(m.requests()).isEqualTo(77358);
+        assertThat(m.requestsPerSecond()).isEqualTo(7584);
+        assertThat(m.requestErrors()).isEqualTo(3504);
+        assertThat(m.connectErrors()).isZero();
+        assertThat(wrk("wrk-keepalive-100").requests()).isEqualTo(190555);
+    }
+
+    @Test
     void wrkThatCouldNotConnectHasNoResult() throws IOException {
         assertThat(LoadOutput.parse(LoadTool.WRK, sample("wrk-refused"))).isEmpty();
         assertThat(LoadOutput.parse(LoadTool.WRK, "")).isEmpty();
@@ -103,6 +114,8 @@ class LoadOutputTest {
         assertThat(m.p50()).isEqualTo("1201.151");
         assertThat(m.p99()).isEqualTo("1208.319");
         assertThat(m.errors()).isEqualTo(91);
+        assertThat(m.requests()).isEqualTo(253);
+        assertThat(m.requestErrors()).isEqualTo(91);
         assertThat(m.errorDetail()).isEqualTo("read:31, timeout:30, status:30");
     }
 
@@ -112,6 +125,9 @@ class LoadOutputTest {
         assertThat(m.requestsPerSecond()).isZero();
         assertThat(m.errors()).isEqualTo(14430);
         assertThat(m.errorDetail()).isEqualTo("connect:14430");
+        // Connects that failed are the load tool's, apart from the requests' errors.
+        assertThat(m.connectErrors()).isEqualTo(14430);
+        assertThat(m.requestErrors()).isZero();
     }
 
     @Test

@@ -44,6 +44,34 @@ class StressReportTest {
         assertThat(StressReport.csv(ROWS, "wrk")).isEqualTo(CSV);
     }
 
+    /** Rows with the kernel's work and a bulk row: their columns appear, each only where some row has a figure. */
+    static final List<RowResult> NEW_COLUMNS = List.of(
+            new RowResult("max: keep-alive, 9,980 conns", "epoll", "7584", "341.740", "1350.000", "3504", "12", "39",
+                    "59.4", "6.1", "53.9", "-", "timeout:3504"),
+            new RowResult("bulk, 1 flow", "epoll", "-", "-", "-", "-", "-", "54", "57.6", "-", "-", "7.83",
+                    "per MiB: 48.8 syscalls, 587 µs CPU"));
+
+    @Test
+    void kernelWorkAndBulkColumnsShowWhenMeasured() {
+        assertThat(StressReport.text(NEW_COLUMNS, true, List.of("a note under the table"))).isEqualTo("""
+                  scenario                     | row   | req/s | p50 ms | p99 ms | errors | connect err | CPU % | peak RSS MB | syscalls/req | CPU µs/req | Gb/s | notes
+                  -----------------------------+-------+-------+--------+--------+--------+-------------+-------+-------------+--------------+------------+------+-----------------------------------
+                  max: keep-alive, 9,980 conns | epoll | 7,584 |  341.7 | 1350.0 |   3504 |          12 |    39 |        59.4 |          6.1 |       53.9 |    - | timeout:3504
+                  -----------------------------+-------+-------+--------+--------+--------+-------------+-------+-------------+--------------+------------+------+-----------------------------------
+                  bulk, 1 flow                 | epoll |     - |      - |      - |      - |           - |    54 |        57.6 |            - |          - | 7.83 | per MiB: 48.8 syscalls, 587 µs CPU
+                  (CPU %: the proxy process(es) over the measured seconds, 100 = one core; RSS: its peak resident size, VmHWM)
+                  (wrk opens its connections anew for the measured run: with thousands, the connect burst is in it)
+                  (a note under the table)
+                """);
+        assertThat(StressReport.markdown(List.of(), NEW_COLUMNS, false, "", List.of("A note.")))
+                .contains("| scenario | row | req/s | p50 ms | p99 ms | errors | connect err | CPU % | peak RSS MB"
+                        + " | syscalls/req | CPU µs/req | Gb/s | notes |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+                .contains("\nA note.\n");
+        assertThat(StressReport.csv(NEW_COLUMNS, "wrk", "iperf3")).endsWith(
+                "\"max: keep-alive, 9,980 conns\",epoll,wrk,7584,341.740,1350.000,3504,12,39,59.4,6.1,53.9,-,timeout:3504\n"
+                + "\"bulk, 1 flow\",epoll,iperf3,-,-,-,-,-,54,57.6,-,-,7.83,\"per MiB: 48.8 syscalls, 587 µs CPU\"\n");
+    }
+
     @Test
     void numbersRoundAsPrintfDoes() {
         assertThat(Numbers.fixed(1.375, 2)).isEqualTo("1.38");      // exact in binary: half to even
@@ -122,13 +150,13 @@ class StressReportTest {
             """;
 
     static final String CSV = """
-            scenario,row,load_tool,requests_per_s,p50_ms,p99_ms,errors,cpu_percent,peak_rss_mb,notes
-            "keep-alive, 100 conns",direct (no balancer),wrk,136643,0.380,2.500,0,-,-,backend A only
-            "keep-alive, 100 conns",select,wrk,52901,1.500,8.050,0,62,57.1,-
-            "keep-alive, 100 conns",epoll,wrk,68842,1.375,3.315,0,79,58.9,-
-            "keep-alive, 100 conns",HAProxy 2.6.12,wrk,51768,1.430,47.520,0,63,15.3,-
-            "keep-alive, 5,000 conns",select,wrk,-,-,-,-,-,-,n/a (FD_SETSIZE)
-            "keep-alive, 5,000 conns",epoll,wrk,41427,105.900,727.600,1071,81,59.8,timeout:1071; listen queue overflowed 88x
-            "keep-alive, 5,000 conns",nginx 1.22.1 stream,wrk,41677,49.100,98.900,0,87,76.9,"say ""hi""\"
+            scenario,row,load_tool,requests_per_s,p50_ms,p99_ms,errors,connect_errors,cpu_percent,peak_rss_mb,syscalls_per_request,cpu_us_per_request,gbps,notes
+            "keep-alive, 100 conns",direct (no balancer),wrk,136643,0.380,2.500,0,-,-,-,-,-,-,backend A only
+            "keep-alive, 100 conns",select,wrk,52901,1.500,8.050,0,-,62,57.1,-,-,-,-
+            "keep-alive, 100 conns",epoll,wrk,68842,1.375,3.315,0,-,79,58.9,-,-,-,-
+            "keep-alive, 100 conns",HAProxy 2.6.12,wrk,51768,1.430,47.520,0,-,63,15.3,-,-,-,-
+            "keep-alive, 5,000 conns",select,wrk,-,-,-,-,-,-,-,-,-,-,n/a (FD_SETSIZE)
+            "keep-alive, 5,000 conns",epoll,wrk,41427,105.900,727.600,1071,-,81,59.8,-,-,-,timeout:1071; listen queue overflowed 88x
+            "keep-alive, 5,000 conns",nginx 1.22.1 stream,wrk,41677,49.100,98.900,0,-,87,76.9,-,-,-,"say ""hi""\"
             """;
 }

@@ -26,7 +26,9 @@ class StressSettingsTest {
         assertThat(s.durationSeconds()).isEqualTo(5);
         assertThat(s.warmupSeconds()).isEqualTo(2);
         assertThat(s.scenarios()).containsExactly(new Scenario(100, false), new Scenario(1000, false),
-                new Scenario(5000, false), new Scenario(50, true));
+                new Scenario(5000, false), new Scenario(50, true), Scenario.BULK);
+        assertThat(s.hasBulk()).isTrue();
+        assertThat(s.bulkPort()).isEqualTo(28083);
         assertThat(s.load()).isEqualTo("auto");
         assertThat(s.peers()).isTrue();
         assertThat(s.backend()).isEqualTo("demo");
@@ -61,8 +63,12 @@ class StressSettingsTest {
         rejects("LOAD", "ab", "LOAD must be auto, wrk or builtin, not 'ab'");
         rejects("PEERS", "all", "PEERS must be auto or none, not 'all'");
         rejects("BACKEND", "haproxy", "BACKEND must be demo or nginx, not 'haproxy'");
-        rejects("SCENARIOS", "100,clos5", "scenario 'clos5' is not N (keep-alive) or closeN, e.g. SCENARIOS=100,close50");
-        rejects("SCENARIOS", "0", "scenario '0' is not N (keep-alive) or closeN, e.g. SCENARIOS=100,close50");
+        rejects("SCENARIOS", "100,clos5", "scenario 'clos5' is not N (keep-alive), closeN, 10k (or max) or bulk,"
+                + " e.g. SCENARIOS=100,close50,10k");
+        rejects("SCENARIOS", "0", "scenario '0' is not N (keep-alive), closeN, 10k (or max) or bulk,"
+                + " e.g. SCENARIOS=100,close50,10k");
+        rejects("SCENARIOS", "10K", "scenario '10K' is not N (keep-alive), closeN, 10k (or max) or bulk,"
+                + " e.g. SCENARIOS=100,close50,10k");
         rejects("SCENARIOS", ",", "SCENARIOS is empty");
         rejects("ROWS", "kqueue", "ROWS='kqueue' names none of: direct select poll epoll nio epoll-et haproxy nginx");
     }
@@ -81,7 +87,21 @@ class StressSettingsTest {
     }
 
     @Test
+    void namedScenarios() {
+        assertThat(StressSettings.scenarios("10k,max,bulk,100")).containsExactly(Scenario.MAX, Scenario.MAX,
+                Scenario.BULK, new Scenario(100, false));
+        assertThat(Scenario.MAX.connections()).isEqualTo(10_000);
+        assertThat(parse(Map.of("SCENARIOS", "100")).hasBulk()).isFalse();
+        // The 10k scenario is named, not in the default set: see StressSettings.DEFAULT_SCENARIOS.
+        assertThat(parse(Map.of()).scenarios()).noneMatch(s -> s.kind() == Scenario.Kind.MAX);
+    }
+
+    @Test
     void scenarioLabels() {
+        assertThat(new Scenario(9980, false, Scenario.Kind.MAX).label()).isEqualTo("max: keep-alive, 9,980 conns");
+        assertThat(new Scenario(9980, false, Scenario.Kind.MAX).tag()).isEqualTo("max9980");
+        assertThat(Scenario.BULK.label()).isEqualTo("bulk, 1 flow");
+        assertThat(Scenario.BULK.tag()).isEqualTo("bulk");
         assertThat(new Scenario(1000, false).label()).isEqualTo("keep-alive, 1,000 conns");
         assertThat(new Scenario(50, true).label()).isEqualTo("close, 50 conns");
         assertThat(new Scenario(5000, false).tag()).isEqualTo("keepalive5000");
