@@ -76,9 +76,11 @@ public final class LoadBalancer implements AutoCloseable {
     public LoadBalancer(LbConfig config, Supplier<Hooks> hooksPerLoop, OpenFiles.Limit files, PrintStream log)
             throws IOException {
         this(new LoopGroup(config, log, LoopGroup.resolve(config.upstreams()), hooksPerLoop), 0, files);
-        group.addFollowers(i -> new LoadBalancer(group, i, files));   // all start, or none stays open
-        // Before the start-up line: a signal sent once it is printed must find the handlers.
-        if (shutdown != null) shutdown.install(loop::wakeup);
+        // All start, or none stays open. Before the start-up line: a signal sent once it is
+        // printed must find the handlers.
+        group.addFollowers(i -> new LoadBalancer(group, i, files), () -> {
+            if (shutdown != null) shutdown.install(loop::wakeup);
+        });
         group.announce(files, hooksDescription, origin);
     }
 
@@ -147,10 +149,7 @@ public final class LoadBalancer implements AutoCloseable {
 
     // ---------------------------------------------------------------- running
 
-    /**
-     * Runs until {@link #stop()} (or, draining, until the last connection ends); then closes everything.
-     * With {@code --threads N} the other loops run on threads of their own, started here and joined.
-     */
+    /** Runs until {@link #stop()} (or a drain's end), then closes everything; other loops on threads of their own. */
     public void run() throws IOException {
         group.startFollowers();
         try {

@@ -64,10 +64,14 @@ final class LoopGroup {
         LoadBalancer make(int i) throws IOException;
     }
 
-    /** Loops 1..N-1, bound to loop 0's port; if one cannot start, every loop made is closed and the error thrown. */
-    void addFollowers(LoopFactory factory) throws IOException {
+    /**
+     * Loops 1..N-1, bound to loop 0's port, then {@code andThen} (exercise 6's install);
+     * if either fails, every loop made is closed and the error thrown.
+     */
+    void addFollowers(LoopFactory factory, Runnable andThen) throws IOException {
         try {
             for (int i = 1; i < loops.length; i++) factory.make(i);
+            andThen.run();
         } catch (IOException | RuntimeException e) {
             for (LoadBalancer lb : loops) {
                 try {

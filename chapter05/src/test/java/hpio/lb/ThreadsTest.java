@@ -127,4 +127,24 @@ class ThreadsTest {
             assertThat(lb.log()).contains("drained: every connection finished");
         }
     }
+
+    /** A start that fails after the loops are made (here exercise 6's install) closes every loop: the port is free. */
+    @Test
+    void aStartThatFailsLeavesNoLoopListening() throws Exception {
+        ShutdownControl broken = new ShutdownControl() {
+            @Override public void install(Runnable wakeLoop) { throw new IllegalStateException("install broke"); }
+
+            @Override public void onTurn(Drain drain) { }
+        };
+        Hooks hooks = new Hooks(ReadPolicy.LEVEL_TRIGGERED, null, null, broken, "this test", "");
+        int port = Peers.deadPort();
+        LbConfig cfg = LbConfig.defaults(port, config("127.0.0.1:9").upstreams()).withEventBackend("epoll").withThreads(2);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new LoadBalancer(cfg, hooks,
+                        hpio.net.OpenFiles.raiseSoftToHard(), new java.io.PrintStream(java.io.OutputStream.nullOutputStream())))
+                .hasMessage("install broke");
+        // A plain bind (no SO_REUSEPORT) fails with EADDRINUSE while any of the two listeners is left open.
+        try (java.net.ServerSocket again = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertThat(again.getLocalPort()).isEqualTo(port);
+        }
+    }
 }
