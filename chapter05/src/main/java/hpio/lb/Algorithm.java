@@ -6,6 +6,15 @@ import java.util.Locale;
  * How the next backend is chosen. Each algorithm picks among the candidates in a
  * bit mask (bit i = upstream i may be tried: up, and not yet tried for this
  * client), so skipping failed backends is decided once, by the caller.
+ *
+ * <p>One instance serves every loop ({@code --threads N}), and the ones with state
+ * pick under their monitor. Per-loop state would need no lock, but N loops each
+ * running nginx's smooth wrr interleave into a sequence that is no longer smooth
+ * (two loops each starting with the heaviest backend send it two in a row), and
+ * rr's turns would depend on how the kernel's hash split the clients. The lock is
+ * taken once per new connection, never per byte, is held for a loop over at most
+ * 64 backends, and with one loop it is never contended; beside the four or more
+ * system calls a connection costs anyway, it does not show.
  */
 public sealed interface Algorithm {
     /** @return the index of the chosen upstream, or -1 when the mask is empty */
@@ -31,7 +40,7 @@ public sealed interface Algorithm {
         private int next;
 
         @Override
-        public int pick(Upstream[] ups, int clientIpv4, long candidates) {
+        public synchronized int pick(Upstream[] ups, int clientIpv4, long candidates) {
             for (int k = 0; k < ups.length; k++) {
                 int i = (next + k) % ups.length;
                 if (allowed(candidates, i)) {
@@ -56,7 +65,7 @@ public sealed interface Algorithm {
         SmoothWeightedRoundRobin(int upstreamCount) { current = new long[upstreamCount]; }
 
         @Override
-        public int pick(Upstream[] ups, int clientIpv4, long candidates) {
+        public synchronized int pick(Upstream[] ups, int clientIpv4, long candidates) {
             long total = 0;
             int best = -1;
             for (int i = 0; i < ups.length; i++) {
@@ -72,7 +81,7 @@ public sealed interface Algorithm {
         @Override public String name() { return "wrr"; }
     }
 
-    /** The client's address decides; when that backend is out, the next one in order stands in. */
+    /** The client's address decides; when that backend is out, the next one in order stands in. No state: no lock. */
     final class IpHash implements Algorithm {
         @Override
         public int pick(Upstream[] ups, int clientIpv4, long candidates) {
@@ -94,7 +103,7 @@ public sealed interface Algorithm {
         private int next;
 
         @Override
-        public int pick(Upstream[] ups, int clientIpv4, long candidates) {
+        public synchronized int pick(Upstream[] ups, int clientIpv4, long candidates) {
             int best = -1;
             for (int k = 0; k < ups.length; k++) {
                 int i = (next + k) % ups.length;

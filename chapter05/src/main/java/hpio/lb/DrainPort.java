@@ -7,6 +7,11 @@ import hpio.loop.Timers;
  * What exercise 6 may do to the balancer, on the loop's thread only. Every method
  * checks the calling thread first, so the classic mistake (closing the listener
  * from the signal handler's thread) fails at once, with a message that names it.
+ *
+ * <p>With {@code --threads N} it is loop 0's, and speaks for every loop: closing
+ * the listener closes every loop's (each accepts its own queue first, on its own
+ * thread: {@link LoopGroup#drainFollowers}), the connections counted are every
+ * loop's, and exit stops them all. The exercise's code does not change.
  */
 final class DrainPort implements Drain {
     private final LoadBalancer lb;
@@ -37,13 +42,14 @@ final class DrainPort implements Drain {
         onLoopThread("closeListener()");
         if (!lb.listener().isOpen()) return;
         lb.listener().close();
-        lb.log().println("high_perf_lb: draining: listener closed, " + lb.stats().activeConnections
+        lb.group().drainFollowers();
+        lb.log().println("high_perf_lb: draining: listener closed, " + lb.group().activeConnections()
                 + " connection(s) in flight");
     }
 
     @Override public int activeConnections() {
         onLoopThread("activeConnections()");
-        return lb.stats().activeConnections;
+        return lb.group().activeConnections();
     }
 
     @Override public void exit(String why) {

@@ -61,6 +61,12 @@ public final class HighPerfLb implements Callable<Integer> {
             description = "skip a backend this long after a failed connect (default: ${DEFAULT-VALUE})")
     int failTimeout;
 
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+            description = "event loops, each on a thread of its own with its own listening socket on PORT"
+                    + " (SO_REUSEPORT: the kernel spreads the clients); auto = one per available processor"
+                    + " (default: ${DEFAULT-VALUE}, the chapter's single loop)")
+    String threads;
+
     @Option(names = "-v", description = "print a status line every few seconds")
     boolean verbose;
 
@@ -118,6 +124,8 @@ public final class HighPerfLb implements Callable<Integer> {
     private static String[] footer() {
         return new String[] {"", "Event Backend: " + EventLoops.autoName()
                 + " (what auto picks on this machine; available here: " + available() + ")",
+                "Threads: --threads auto is " + Runtime.getRuntime().availableProcessors()
+                        + " here (the processors this JVM may use)",
                 "", "Example:", "  ./high_perf_lb 8080 127.0.0.1:9001:3 127.0.0.1:9002:2 -a wrr"};
     }
 
@@ -168,14 +176,30 @@ public final class HighPerfLb implements Callable<Integer> {
             }
             ex = ex.withIdleTimeoutMillis(Math.max(1, Math.round(idleTimeoutSeconds * 1000)));
         }
+        int loops = parseThreads();
         if (drainTimeout != null && drainTimeout < 0) throw bad("--drain-timeout must not be negative");
         if (graceful || drainTimeout != null) ex = ex.withDrainTimeout(drainTimeout != null ? drainTimeout : 30);
         if (solutions && (kit == null || !kit.origin().equals("solutions"))) {
             throw bad("--solutions is handled by the ./high_perf_lb launcher (it puts solutions/ on the class path)");
         }
         return new LbConfig(bind, port, specs, algorithm, eventBackend, maxConns, connectTimeout, failTimeout,
-                verbose, 5000, ex);
+                verbose, 5000, ex, loops);
     }
+
+    private int parseThreads() {
+        if (threads.equalsIgnoreCase("auto")) return Runtime.getRuntime().availableProcessors();
+        int n;
+        try {
+            n = Integer.parseInt(threads);
+        } catch (NumberFormatException e) {
+            throw bad("--threads must be a number or auto, not '" + threads + "'");
+        }
+        if (n < 1 || n > MAX_THREADS) throw bad("--threads must be from 1 to " + MAX_THREADS + " or auto, not " + n);
+        return n;
+    }
+
+    /** Far more than any machine's cores; a typo like 10000 would otherwise open that many loops. */
+    static final int MAX_THREADS = 1024;
 
     private LbConfig.UpstreamSpec parseBackend(String text) {
         String[] parts = text.split(":", -1);
@@ -222,7 +246,8 @@ public final class HighPerfLb implements Callable<Integer> {
     public Integer call() {
         LbConfig config = validate();
         try {
-            balancer = new LoadBalancer(config, Hooks.of(config.exercises(), kit), openFiles(), log);
+            // A supplier, not one Hooks: each loop (--threads) gets exercise objects of its own.
+            balancer = new LoadBalancer(config, () -> Hooks.of(config.exercises(), kit), openFiles(), log);
         } catch (UnsupportedOperationException todo) {
             log.println(notWrittenYet(todo));
             return 1;

@@ -14,7 +14,20 @@ public record LbConfig(
         int failTimeoutSeconds,
         boolean verbose,
         int statusIntervalMillis,
-        Exercises exercises) {
+        Exercises exercises,
+        int threads) {               // event loops, each on a thread of its own (--threads; 1: the chapter's one loop)
+
+    public LbConfig {
+        if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, not " + threads);
+    }
+
+    /** One loop (the chapter's balancer). */
+    public LbConfig(String bindAddress, int port, List<UpstreamSpec> upstreams, String algorithm, String eventBackend,
+                    int maxConnections, int connectTimeoutMillis, int failTimeoutSeconds, boolean verbose,
+                    int statusIntervalMillis, Exercises exercises) {
+        this(bindAddress, port, upstreams, algorithm, eventBackend, maxConnections, connectTimeoutMillis,
+                failTimeoutSeconds, verbose, statusIntervalMillis, exercises, 1);
+    }
 
     /** HOST:PORT[:WEIGHT] as given. */
     public record UpstreamSpec(String host, int port, int weight) {
@@ -55,26 +68,31 @@ public record LbConfig(
 
     public LbConfig withAlgorithm(String a) {
         return new LbConfig(bindAddress, port, upstreams, a, eventBackend, maxConnections, connectTimeoutMillis,
-                failTimeoutSeconds, verbose, statusIntervalMillis, exercises);
+                failTimeoutSeconds, verbose, statusIntervalMillis, exercises, threads);
     }
 
     public LbConfig withEventBackend(String b) {
         return new LbConfig(bindAddress, port, upstreams, algorithm, b, maxConnections, connectTimeoutMillis,
-                failTimeoutSeconds, verbose, statusIntervalMillis, exercises);
+                failTimeoutSeconds, verbose, statusIntervalMillis, exercises, threads);
     }
 
     public LbConfig withMaxConnections(int n) {
         return new LbConfig(bindAddress, port, upstreams, algorithm, eventBackend, n, connectTimeoutMillis,
-                failTimeoutSeconds, verbose, statusIntervalMillis, exercises);
+                failTimeoutSeconds, verbose, statusIntervalMillis, exercises, threads);
     }
 
     public LbConfig withTimeouts(int connectMillis, int failSeconds) {
         return new LbConfig(bindAddress, port, upstreams, algorithm, eventBackend, maxConnections, connectMillis,
-                failSeconds, verbose, statusIntervalMillis, exercises);
+                failSeconds, verbose, statusIntervalMillis, exercises, threads);
     }
 
     public LbConfig withExercises(Exercises e) {
         return new LbConfig(bindAddress, port, upstreams, algorithm, eventBackend, maxConnections,
-                connectTimeoutMillis, failTimeoutSeconds, verbose, statusIntervalMillis, e);
+                connectTimeoutMillis, failTimeoutSeconds, verbose, statusIntervalMillis, e, threads);
+    }
+
+    public LbConfig withThreads(int n) {
+        return new LbConfig(bindAddress, port, upstreams, algorithm, eventBackend, maxConnections,
+                connectTimeoutMillis, failTimeoutSeconds, verbose, statusIntervalMillis, exercises, n);
     }
 }

@@ -11,13 +11,13 @@ import hpio.net.Sockets;
 import hpio.transport.Transport;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.Inet4Address;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * The chapter's {@code high_perf_lb}: one thread, one event loop, any backend. It
+ * The chapter's {@code high_perf_lb}: one thread, one event loop, any backend
+ * (with {@code --threads N}, N of these, one per loop, in a {@link LoopGroup}). It
  * is written once against {@link EventLoop} and {@link Sockets}; nothing here knows
  * whether epoll, select or nio is underneath. This class puts the parts together
  * and owns their life: start, run, drain, stop, and closing a connection. The
@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  */
 public final class LoadBalancer implements AutoCloseable {
+    private final LoopGroup group;
+    private final int index;                      // which loop of the group: 0 is the one run() is called on
     private final LbConfig config;
     private final PrintStream log;
     private final RateLimitedLog rateLimited;
@@ -47,29 +49,55 @@ public final class LoadBalancer implements AutoCloseable {
     private final int port;
     private final Timer statusTimer = new Timer(this::printStatus);
     private final String origin;                  // where the exercise objects come from, for messages
+    private final String hooksDescription;
     private volatile boolean stopping;
     private volatile Thread loopThread;
 
     /** With the exercise objects the config asks for, from the kit on the class path, and the real fd limit. */
     public LoadBalancer(LbConfig config, PrintStream log) throws IOException {
-        this(config, Hooks.of(config.exercises(), ExerciseKit.find()), OpenFiles.raiseSoftToHard(), log);
+        this(config, kitHooks(config), OpenFiles.raiseSoftToHard(), log);
+    }
+
+    private static Supplier<Hooks> kitHooks(LbConfig config) {
+        ExerciseKit kit = ExerciseKit.find();
+        return () -> Hooks.of(config.exercises(), kit);
     }
 
     /**
-     * @param hooks the exercise seams (see {@link Hooks#of})
+     * @param hooks the exercise seams (see {@link Hooks#of}); with {@code --threads} above 1 every loop
+     *              gets these same objects, so they must be safe to share (else pass a supplier)
      * @param files the open-files limit in force (the pool's default size follows it)
      */
     public LoadBalancer(LbConfig config, Hooks hooks, OpenFiles.Limit files, PrintStream log) throws IOException {
-        this.config = config;
-        this.log = log;
+        this(config, () -> hooks, files, log);
+    }
+
+    /** @param hooksPerLoop called once for each loop, so that each gets exercise objects of its own */
+    public LoadBalancer(LbConfig config, Supplier<Hooks> hooksPerLoop, OpenFiles.Limit files, PrintStream log)
+            throws IOException {
+        this(new LoopGroup(config, log, LoopGroup.resolve(config.upstreams()), hooksPerLoop), 0, files);
+        // All start, or none stays open. Before the start-up line: a signal sent once it is
+        // printed must find the handlers.
+        group.addFollowers(i -> new LoadBalancer(group, i, files), () -> {
+            if (shutdown != null) shutdown.install(loop::wakeup);
+        });
+        group.announce(files, hooksDescription, origin);
+    }
+
+    /** Loop {@code index} of {@code group}: its own transport, pool, listener and exercise objects. */
+    private LoadBalancer(LoopGroup group, int index, OpenFiles.Limit files) throws IOException {
+        this.group = group;
+        this.index = index;
+        this.config = group.config;
+        this.log = group.log;
         this.rateLimited = new RateLimitedLog(log);
-        this.shutdown = hooks.shutdown();
+        Hooks hooks = group.hooks.get();
+        this.shutdown = index == 0 ? hooks.shutdown() : null;   // loop 0's drives the drain of all (LoopGroup)
         this.idle = hooks.idle();
         this.drain = new DrainPort(this);
         this.origin = hooks.origin();
-        upstreams = resolve(config.upstreams());
-        Algorithm algorithm = Algorithm.of(config.algorithm(), upstreams.length);
-
+        this.hooksDescription = hooks.description();
+        upstreams = group.upstreams;
         Transport transport = Transport.open(config.eventBackend(), 1024);
         loop = transport.loop();
         sockets = transport.sockets();
@@ -82,65 +110,25 @@ public final class LoadBalancer implements AutoCloseable {
             loop.setFailureLog(log);
             int capacity = config.maxConnections() > 0 ? config.maxConnections()
                     : defaultPoolSize(files.soft(), loop.maxFd(), Runtime.getRuntime().maxMemory());
-            pool = new ConnectionPool(capacity, this, hooks.idle() != null);
+            pool = index == 0 ? new ConnectionPool(capacity, this, hooks.idle() != null)
+                    : new ConnectionPool(group.leader().pool(), this);
             hooks.readPolicy().attach(loop);
             if (idle != null) idle.attach(loop);
             forwarder = new Forwarder(this, loop, sockets, stats, hooks);
-            connector = new UpstreamConnector(this, loop, sockets, upstreams, algorithm, forwarder, stats,
+            connector = new UpstreamConnector(this, loop, sockets, upstreams, group.algorithm, forwarder, stats,
                     rateLimited, log, config);
-            listenFd = sockets.listen(new InetSocketAddress(config.bindAddress(), config.port()), 4096);
+            listenFd = group.listen(sockets, index);
             port = sockets.localPort(listenFd);
+            if (index == 0) group.port = port;
             listener = new Listener(this, loop, sockets, listenFd, pool, connector, stats, rateLimited,
                     hooks.readPolicy());
             listener.start();
-            // Before the start-up line: a signal sent once it is printed must find the handlers.
-            if (shutdown != null) shutdown.install(loop::wakeup);
             loopThread = Thread.currentThread();      // until run() starts on its own thread
-            log.printf("high_perf_lb: listening on %s:%d with %s, %s over %d backend(s), pool of up to %d"
-                            + " connections, made as needed (%s)%n",
-                    config.bindAddress(), port, loop.backendName(), algorithm.name(), upstreams.length,
-                    pool.capacity(), files.describe());
-            if (config.bindAddress().equals("127.0.0.1")) {
-                log.println("high_perf_lb: loopback only; use --bind 0.0.0.0 to listen on all interfaces");
-            }
-            if (!hooks.description().isEmpty()) {
-                log.println("high_perf_lb: exercises on: " + hooks.description() + " (classes from "
-                        + hooks.origin() + "/)");
-            }
+            group.loops[index] = this;
         } catch (IOException | RuntimeException e) {
-            // Each step on its own: one that fails must not leave the port bound or hide e.
-            if (listenFd >= 0) {
-                try {
-                    if (loop.isRegistered(listenFd)) loop.remove(listenFd);
-                } catch (IOException | RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                try {
-                    sockets.close(listenFd);         // a failed start must not keep the port
-                } catch (IOException | RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            try {
-                loop.close();
-            } catch (IOException | RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            LoopGroup.abandon(e, loop, sockets, listenFd);   // a failed start must not keep the port
             throw e;
         }
-    }
-
-    private static Upstream[] resolve(List<LbConfig.UpstreamSpec> specs) throws IOException {
-        Upstream[] ups = new Upstream[specs.size()];
-        for (int i = 0; i < ups.length; i++) {
-            LbConfig.UpstreamSpec s = specs.get(i);
-            ups[i] = new Upstream(i, s.host(), s.port(), s.weight());
-            if (ups[i].address.isUnresolved()) throw new IOException("cannot resolve backend host " + s.host());
-            if (!(ups[i].address.getAddress() instanceof Inet4Address)) {
-                throw new IOException("backend " + ups[i].name() + " is not an IPv4 address; only IPv4 is supported");
-            }
-        }
-        return ups;
     }
 
     /** Fds kept for stdio, the loop, the listener and the JVM's own files. */
@@ -161,16 +149,30 @@ public final class LoadBalancer implements AutoCloseable {
 
     // ---------------------------------------------------------------- running
 
-    /** Runs until {@link #stop()} (or, draining, until the last connection ends); then closes everything. */
+    /** Runs until {@link #stop()} (or a drain's end), then closes everything; other loops on threads of their own. */
     public void run() throws IOException {
+        group.startFollowers();
+        try {
+            runLoop();
+        } finally {
+            group.stopAndJoinFollowers();
+        }
+    }
+
+    /** This loop, on the calling thread. */
+    void runLoop() throws IOException {
         loopThread = Thread.currentThread();
-        if (config.verbose()) loop.schedule(statusTimer, config.statusIntervalMillis(), TimeUnit.MILLISECONDS);
+        if (config.verbose() && index == 0) loop.schedule(statusTimer, config.statusIntervalMillis(), TimeUnit.MILLISECONDS);
         try {
             while (!stopping) {
+                int active = stats.activeConnections;
+                boolean listening = listener.isOpen();
                 loop.runOnce(-1);         // the timers and wakeup() decide how long
                 if (shutdown != null) shutdown.onTurn(drain);
+                else if (index > 0 && group.draining()) group.followerTurn(this, listening, active);
             }
         } finally {
+            if (index > 0) group.followerEnded(listener.isOpen());
             shutdownNow();
         }
     }
@@ -180,15 +182,18 @@ public final class LoadBalancer implements AutoCloseable {
         loop.schedule(statusTimer, config.statusIntervalMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Ends {@link #run()} from any thread. */
-    public void stop() {
+    /** Ends {@link #run()} (every loop) from any thread. */
+    public void stop() { group.stopAll(); }
+
+    void stopLoop() {
         stopping = true;
         loop.wakeup();
     }
 
+    /** Closes every loop that has not run (after {@link #run()} they are closed already). */
     @Override
     public void close() throws IOException {
-        if (!loop.isClosed()) shutdownNow();
+        for (LoadBalancer lb : group.loops) if (lb != null && !lb.loop.isClosed()) lb.shutdownNow();
     }
 
     private void shutdownNow() throws IOException {
@@ -209,7 +214,7 @@ public final class LoadBalancer implements AutoCloseable {
         if (c.clientFd < 0) return;                       // released already
         loop.cancel(c.connectTimer);
         if (c.state == Connection.OPEN) {
-            upstreams[c.upstream].active--;
+            upstreams[c.upstream].disconnected();
             if (idle != null) {
                 try {
                     idle.closed(c);
@@ -302,11 +307,13 @@ public final class LoadBalancer implements AutoCloseable {
 
     Thread loopThread() { return loopThread; }
 
-    /** Ends {@link #run()} after this turn (exercise 6's drain is over). */
+    /** Ends {@link #run()} of every loop after this turn (exercise 6's drain is over). */
     void exit(String why) {
         log.println("high_perf_lb: " + why);
-        stopping = true;
+        group.stopAll();
     }
+
+    LoopGroup group() { return group; }
 
     Forwarder forwarder() { return forwarder; }
 
@@ -316,27 +323,26 @@ public final class LoadBalancer implements AutoCloseable {
 
     public String backendName() { return loop.backendName(); }
 
+    /** Loop 0's pool; its capacity and counts of slots in use and free are those of every loop together. */
     public ConnectionPool pool() { return pool; }
 
-    public int activeConnections() { return stats.activeConnections; }
+    /** Event loops (--threads). */
+    public int threads() { return group.size(); }
 
+    /** Clients each loop has taken so far, in loop order: how the kernel spread them. */
+    public long[] clientsPerLoop() { return group.acceptedPerLoop(); }
+
+    // Summed over every loop (read from other threads: a moment stale at worst).
+    public int activeConnections() { return group.activeConnections(); }
     public List<Upstream> upstreams() { return List.of(upstreams); }
-
-    public long rejectedPoolFull() { return stats.rejectedPoolFull; }
-
+    public long rejectedPoolFull() { return group.sum().rejectedPoolFull; }
     /** Bytes one flow's write buffer held at most (exercise 4: at most the high watermark plus one read). */
-    public int maxBuffered() { return stats.maxBuffered; }
-
+    public int maxBuffered() { return group.sum().maxBuffered; }
     /** Connections closed for being idle (exercise 5). */
-    public long idleClosed() { return stats.idleClosed; }
-
-    /** How many times the loop waited in the kernel (exercise 3 compares modes by it). */
-    public long loopWaits() { return loop.waits(); }
-
+    public long idleClosed() { return group.sum().idleClosed; }
+    /** How many times the loops waited in the kernel (exercise 3 compares modes by it). */
+    public long loopWaits() { return group.loopWaits(); }
     /** Handler calls that threw: each cost one connection, never the balancer. */
-    public long handlerFailures() { return loop.failures(); }
-
-    public String statusLine() {
-        return stats.statusLine(upstreams, pool, loop.failures());
-    }
+    public long handlerFailures() { return group.handlerFailures(); }
+    public String statusLine() { return group.statusLine(); }
 }

@@ -1,8 +1,10 @@
 package hpio.lb;
 
 /**
- * The balancer's counters and its {@code -v} status line. Written by the loop's
- * thread only; the ones tests read from other threads are volatile.
+ * The balancer's counters and its {@code -v} status line. One per loop, written by
+ * that loop's thread only (no atomics on the per-byte path); the ones tests read
+ * from other threads are volatile. With {@code --threads N} the totals are sums
+ * over the loops ({@link LoopGroup#sum}), a moment stale at worst.
  */
 final class Stats {
     volatile int activeConnections;

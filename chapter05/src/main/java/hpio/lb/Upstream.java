@@ -1,20 +1,48 @@
 package hpio.lb;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 
-/** One backend server the balancer forwards to, with its live counters and passive health. */
+/**
+ * One backend server the balancer forwards to, with its live counters and passive
+ * health. One object serves every loop ({@code --threads N}): what a connect
+ * learns (refused: skip it) must reach every loop at once, or each loop would
+ * pay its own failed connect. So the counters are updated atomically (once a
+ * connection, never per byte) and the health is two volatile fields, written in
+ * an order that makes a torn read harmless.
+ */
 public final class Upstream {
+    private static final VarHandle ACTIVE;
+    private static final VarHandle SERVED;
+    private static final VarHandle FAILURES;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            ACTIVE = l.findVarHandle(Upstream.class, "active", int.class);
+            SERVED = l.findVarHandle(Upstream.class, "served", long.class);
+            FAILURES = l.findVarHandle(Upstream.class, "failures", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     final int index;
     final String host;
     final int port;
     final int weight;
     final InetSocketAddress address;   // resolved once, at start
 
-    int active;                        // established connections now
-    private volatile long served;      // connections established in total (volatile: tests read it)
+    volatile int active;               // established connections now, over every loop (leastconn reads it)
+    private volatile long served;      // connections established in total
     private volatile long failures;    // refused or timed-out connects
-    private boolean down;              // passive health check: skipped until downUntilNanos
-    private long downUntilNanos;       // meaningful only while down: nanoTime may be any value, 0 included
+    // Passive health. markDown writes the deadline first and the flag second, so a
+    // loop that sees down == true also sees a deadline written with it. down is
+    // never cleared: once it is set the deadline alone decides, and isUp only reads
+    // (a read-modify-write here could undo another loop's fresh markDown).
+    private volatile long downUntilNanos;   // meaningful only once down: nanoTime may be any value, 0 included
+    private volatile boolean down;
 
     Upstream(int index, String host, int port, int weight) {
         this.index = index;
@@ -25,22 +53,28 @@ public final class Upstream {
     }
 
     boolean isUp(long nowNanos) {
-        if (down && nowNanos - downUntilNanos >= 0) down = false;
-        return !down;
+        return !down || nowNanos - downUntilNanos >= 0;
     }
 
-    /** Records a failure of the backend's own; it is skipped for {@code forNanos}. @return whether it was up */
+    /**
+     * Records a failure of the backend's own; it is skipped for {@code forNanos}.
+     * @return whether it was up (two loops failing at once may both see true: two log lines, no harm)
+     */
     boolean markDown(long nowNanos, long forNanos) {
         boolean wasUp = isUp(nowNanos);
-        failures++;
-        down = true;
+        FAILURES.getAndAdd(this, 1L);
         downUntilNanos = nowNanos + forNanos;
+        down = true;
         return wasUp;
     }
 
     void connected() {
-        active++;
-        served++;
+        ACTIVE.getAndAdd(this, 1);
+        SERVED.getAndAdd(this, 1L);
+    }
+
+    void disconnected() {
+        ACTIVE.getAndAdd(this, -1);
     }
 
     public int active() { return active; }

@@ -51,6 +51,13 @@ public final class Posix {
     public static final int SOL_SOCKET = LINUX ? 1 : 0xffff;
     public static final int SO_REUSEADDR = LINUX ? 2 : 4;
     public static final int SO_ERROR = LINUX ? 4 : 0x1007;
+    /**
+     * Lets several sockets bind one port (--threads). Linux (asm-generic/socket.h: 15)
+     * spreads new connections over the group by a hash of the 4-tuple; macOS's
+     * SO_REUSEPORT (sys/socket.h: 0x0200) only allows the sharing and does not
+     * spread; FreeBSD 12+ spreads with SO_REUSEPORT_LB (0x00010000), used there.
+     */
+    public static final int SO_REUSEPORT = LINUX ? 15 : Platform.OS == Platform.Os.FREEBSD ? 0x00010000 : 0x0200;
     /** macOS has no MSG_NOSIGNAL; it sets this on the socket instead. */
     public static final int SO_NOSIGPIPE = Platform.OS == Platform.Os.FREEBSD ? 0x0800 : 0x1022;
     public static final int IPPROTO_TCP = 6;

@@ -83,11 +83,13 @@ public final class NativeSockets implements Sockets {
     }
 
     @Override
-    public int listen(InetSocketAddress local, int backlog) throws IOException {
+    public int listen(InetSocketAddress local, int backlog, boolean reusePort) throws IOException {
         int ip = ipv4(local);
         int fd = newSocket();
         try {
             setIntOption(fd, Posix.SOL_SOCKET, Posix.SO_REUSEADDR, 1, "SO_REUSEADDR");
+            // Before bind: the kernel forms the group of sockets sharing the port at bind time.
+            if (reusePort) setIntOption(fd, Posix.SOL_SOCKET, Posix.SO_REUSEPORT, 1, "SO_REUSEPORT");
             Posix.encodeSockaddrIn(sockaddr, ip, local.getPort());
             if (Posix.bind(cs, fd, sockaddr, (int) Posix.SOCKADDR_IN_SIZE) < 0) {
                 throw new NativeIOException("bind(" + local.getHostString() + ":" + local.getPort() + ")",

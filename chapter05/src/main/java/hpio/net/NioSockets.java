@@ -65,10 +65,16 @@ public final class NioSockets implements Sockets {
     }
 
     @Override
-    public int listen(InetSocketAddress local, int backlog) throws IOException {
+    public int listen(InetSocketAddress local, int backlog, boolean reusePort) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (reusePort) {
+                if (!server.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+                    throw new IOException("SO_REUSEPORT is not supported by java.nio on this OS: use --threads 1");
+                }
+                server.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
             server.bind(local, backlog);
             return register(server);
         } catch (IOException | RuntimeException e) {

@@ -17,7 +17,18 @@ public interface Sockets {
     int AGAIN = -1;
 
     /** A non-blocking listening TCP socket with SO_REUSEADDR. Port 0 picks a free port. */
-    int listen(InetSocketAddress local, int backlog) throws IOException;
+    default int listen(InetSocketAddress local, int backlog) throws IOException {
+        return listen(local, backlog, false);
+    }
+
+    /**
+     * As {@link #listen(InetSocketAddress, int)}; with {@code reusePort} also
+     * SO_REUSEPORT, so that several sockets (one per loop) may listen on one port
+     * and the kernel shares the new connections among them. On Linux (and
+     * FreeBSD's SO_REUSEPORT_LB) it spreads them by a hash of the addresses; macOS
+     * allows the sharing but gives every connection to one socket.
+     */
+    int listen(InetSocketAddress local, int backlog, boolean reusePort) throws IOException;
 
     /** The local port a socket is bound to. */
     int localPort(int fd) throws IOException;

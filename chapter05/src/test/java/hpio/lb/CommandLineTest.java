@@ -39,6 +39,9 @@ class CommandLineTest {
             "8080 127.0.0.1:9001 -a fastest          | unknown algorithm 'fastest'",
             "8080 127.0.0.1:9001 -e iouring          | unknown event backend 'iouring'",
             "8080 127.0.0.1:9001 --frobnicate        | Unknown option: '--frobnicate'",
+            "8080 127.0.0.1:9001 --threads 0         | --threads must be from 1 to 1024 or auto, not 0",
+            "8080 127.0.0.1:9001 --threads -2        | --threads must be from 1 to 1024 or auto, not -2",
+            "8080 127.0.0.1:9001 --threads x         | --threads must be a number or auto, not 'x'",
     })
     void aBadCommandLineExitsTwoWithOneLineAndTheUsage(String args, String message) {
         Result r = run(args.isBlank() ? new String[0] : args.trim().split("\\s+"));
@@ -61,6 +64,45 @@ class CommandLineTest {
         assertThat(r.code).isZero();
         assertThat(r.out).contains("Usage: high_perf_lb").contains("--event-backend")
                 .contains("Event Backend: " + hpio.loop.EventLoops.autoName());
+    }
+
+    /** The thread count the command line gives the balancer. */
+    static int threadsOf(String... args) {
+        HighPerfLb app = new HighPerfLb(System.err);
+        new picocli.CommandLine(app).parseArgs(args);
+        return app.validate().threads();
+    }
+
+    @Test
+    void threadsDefaultToOneAndAutoIsOnePerProcessor() {
+        assertThat(threadsOf("8080", "127.0.0.1:9001")).as("the chapter's single loop").isEqualTo(1);
+        assertThat(threadsOf("8080", "127.0.0.1:9001", "--threads", "3")).isEqualTo(3);
+        assertThat(threadsOf("8080", "127.0.0.1:9001", "--threads", "auto"))
+                .isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(run("--help").out).contains("--threads=N").contains("SO_REUSEPORT")
+                .contains("--threads auto is " + Runtime.getRuntime().availableProcessors() + " here");
+    }
+
+    /**
+     * With SO_REUSEPORT a bind succeeds beside another socket of this user that has it
+     * too, so two balancers would share a port and its clients without a word: the
+     * balancer first binds without it, which fails with EADDRINUSE there.
+     */
+    @Test
+    void withThreadsAPortSharedByAnotherReusePortSocketIsAStartUpFailure() throws Exception {
+        try (java.nio.channels.ServerSocketChannel taken = java.nio.channels.ServerSocketChannel.open()) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(
+                    taken.supportedOptions().contains(java.net.StandardSocketOptions.SO_REUSEPORT), "no SO_REUSEPORT here");
+            taken.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+            taken.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            int port = ((java.net.InetSocketAddress) taken.getLocalAddress()).getPort();
+            for (String backend : new String[] {"nio", hpio.loop.EventLoops.autoName()}) {
+                Result r = run(String.valueOf(port), "127.0.0.1:9001", "--threads", "2", "-e", backend);
+                assertThat(r.code).as(backend).isEqualTo(1);
+                assertThat(r.err.lines().count()).as(r.err).isEqualTo(1);
+                assertThat(r.firstErrLine()).contains("cannot start").containsAnyOf("EADDRINUSE", "in use");
+            }
+        }
     }
 
     @Test

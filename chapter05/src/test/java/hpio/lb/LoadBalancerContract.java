@@ -28,11 +28,23 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The load balancer end to end, written once and run on every event backend this
- * OS has (one subclass each). Real sockets on loopback; the backends are plain
+ * OS has (one subclass each), with one loop and, in the {@code Threads2} subclasses,
+ * with {@code --threads 2}. Real sockets on loopback; the backends are plain
  * blocking servers ({@link Peers}).
  */
 abstract class LoadBalancerContract {
     abstract String backend();
+
+    /** Event loops (--threads): 1, the chapter's balancer, unless a subclass says otherwise. */
+    int threads() { return 1; }
+
+    /** The command line of a child balancer on {@code port}: backend and thread count added. */
+    String[] childArgs(int port, String... more) {
+        List<String> args = new ArrayList<>(List.of(String.valueOf(port)));
+        args.addAll(List.of(more));
+        args.addAll(List.of("-e", backend(), "--threads", String.valueOf(threads())));
+        return args.toArray(String[]::new);
+    }
 
     LbConfig config(String... upstreams) {
         List<LbConfig.UpstreamSpec> specs = new ArrayList<>();
@@ -40,7 +52,7 @@ abstract class LoadBalancerContract {
             String[] p = u.split(":");
             specs.add(new LbConfig.UpstreamSpec(p[0], Integer.parseInt(p[1]), p.length > 2 ? Integer.parseInt(p[2]) : 1));
         }
-        return LbConfig.defaults(0, specs).withEventBackend(backend());
+        return LbConfig.defaults(0, specs).withEventBackend(backend()).withThreads(threads());
     }
 
     static byte[] sha256(byte[] data) {
@@ -190,8 +202,8 @@ abstract class LoadBalancerContract {
     void runningOutOfFdsNeverMarksABackendDown() throws Exception {
         try (Peers.Echo echo = new Peers.Echo()) {
             int port = Peers.deadPort();
-            try (ChildBalancer child = new ChildBalancer(160, List.of("-Xmx64m"), String.valueOf(port), echo.spec(),
-                    "-e", backend(), "--max-conns", "1000")) {
+            try (ChildBalancer child = new ChildBalancer(160, List.of("-Xmx64m"),
+                    childArgs(port, echo.spec(), "--max-conns", "1000"))) {
                 child.awaitListening();
                 assertThat(echoOnce(port, "warm")).isEqualTo("warm");          // classes loaded while fds are free
                 List<Socket> clients = new ArrayList<>();
@@ -451,7 +463,7 @@ abstract class LoadBalancerContract {
     void twoThousandConcurrentConnections() throws Exception {
         int port = Peers.deadPort();
         try (Peers.Echo echo = new Peers.Echo();
-             ChildBalancer child = new ChildBalancer(String.valueOf(port), echo.spec(), "-e", backend())) {
+             ChildBalancer child = new ChildBalancer(childArgs(port, echo.spec()))) {
             child.awaitListening();
             List<Socket> clients = new ArrayList<>();
             int served = 0, refused = 0;

@@ -35,8 +35,23 @@ public final class Peers {
         }
     }
 
-    /** A port nothing listens on (bound, then closed). */
+    /**
+     * A port nothing listens on (bound, then closed), taken below the ephemeral range
+     * (Linux's default is 32768-60999, macOS's 49152-65535). A port from bind(0) is
+     * one the kernel hands out again: when load tests on the machine have used up most
+     * of the range (tens of thousands of TIME_WAITs), the next bind(0), say the echo
+     * backend a test makes right after, or a connect, gets the same port, and the
+     * balancer meant for it fails with EADDRINUSE.
+     */
     public static int deadPort() throws IOException {
+        for (int i = 0; i < 100; i++) {
+            int port = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12_000);
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (java.net.BindException taken) {
+                // someone's: try another
+            }
+        }
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

@@ -42,6 +42,9 @@ public final class RunningBalancer implements AutoCloseable {
         }
     }
 
+    /** Whether run() is still going (it ends on stop(), or when a drain is over). */
+    public boolean running() { return thread.isAlive(); }
+
     /** Fails the test if the loop died. */
     public void assertAlive() {
         if (failure != null) throw new AssertionError("the balancer's loop died", failure);

@@ -138,7 +138,9 @@ final class WatchedSockets implements Sockets {
         real.close(fd);
     }
 
-    @Override public int listen(InetSocketAddress local, int backlog) throws IOException { return real.listen(local, backlog); }
+    @Override public int listen(InetSocketAddress local, int backlog, boolean reusePort) throws IOException {
+        return real.listen(local, backlog, reusePort);
+    }
 
     @Override public int localPort(int fd) throws IOException { return real.localPort(fd); }
 

@@ -119,4 +119,29 @@ class EdgeTriggeredTest {
                         edge, level)
                 .isLessThanOrEqualTo(level);
     }
+
+    /**
+     * With two loops ({@code --threads 2}) each loop gets its own EdgeTriggered, made
+     * by the kit and attached to that loop's timers: sixteen transfers at once, spread
+     * over both loops by the kernel, all arrive intact.
+     */
+    @Test
+    void withTwoLoopsEachLoopsPolicyDeliversEveryByte() throws Exception {
+        try (Peers.Echo echo = new Peers.Echo();
+             RunningBalancer lb = new RunningBalancer(Transfers.config(Transfers.edgeCapableBackend(), echo.spec())
+                     .withThreads(2).withExercises(LbConfig.Exercises.NONE.withEdgeTriggered(true)));
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> all = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                byte[] payload = Transfers.randomBytes(1024 * 1024, 300 + i);
+                all.add(pool.submit(() -> {
+                    Transfers.echoChecked(lb.port(), payload);
+                    return null;
+                }));
+            }
+            for (Future<?> f : all) f.get();
+            lb.awaitIdle();
+            lb.assertAlive();
+        }
+    }
 }

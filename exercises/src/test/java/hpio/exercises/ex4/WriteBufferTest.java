@@ -136,4 +136,25 @@ class WriteBufferTest {
             lb.awaitIdle();
         }
     }
+
+    /** With two loops ({@code --threads 2}) every flow's queue lives on its loop: sixteen transfers at once, no byte lost. */
+    @Test
+    void withTwoLoopsSixteenTransfersAtOnceLoseNoByte() throws Exception {
+        try (Peers.Echo echo = new Peers.Echo();
+             RunningBalancer lb = new RunningBalancer(Transfers.config("auto", echo.spec()).withThreads(2)
+                     .withExercises(LbConfig.Exercises.NONE.withWriteBuffer(HIGH)));
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> all = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                byte[] payload = Transfers.randomBytes(2 * 1024 * 1024, 400 + i);
+                all.add(pool.submit(() -> {
+                    Transfers.echoChecked(lb.port(), payload);
+                    return null;
+                }));
+            }
+            for (Future<?> f : all) f.get(60, TimeUnit.SECONDS);
+            lb.awaitIdle();
+            lb.assertAlive();
+        }
+    }
 }

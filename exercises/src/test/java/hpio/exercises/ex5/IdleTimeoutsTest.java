@@ -11,6 +11,8 @@ import hpio.testing.Peers;
 import hpio.testing.RunningBalancer;
 import java.io.IOException;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -169,6 +171,34 @@ class IdleTimeoutsTest {
             assertThat(lb.lb.activeConnections()).isEqualTo(1);
             active.close();
             lb.awaitIdle();                                       // pool slots and fds all back
+        }
+    }
+
+    /** With two loops each loop has its own policy, on its own timers: idle clients of both are closed. */
+    @Test
+    @org.junit.jupiter.api.condition.EnabledOnOs(org.junit.jupiter.api.condition.OS.LINUX)   // macOS does not spread
+    void withTwoLoopsIdleConnectionsOfBothLoopsAreClosed() throws Exception {
+        List<Socket> clients = new ArrayList<>();
+        try (Peers.Echo echo = new Peers.Echo();
+             RunningBalancer lb = new RunningBalancer(Transfers.config("auto", echo.spec()).withThreads(2)
+                     .withExercises(LbConfig.Exercises.NONE.withIdleTimeoutMillis(300)))) {
+            try {
+                // Until both loops have one (the kernel's hash decides; 64 all on one loop: 2^-63).
+                while (clients.size() < 64 && java.util.Arrays.stream(lb.lb.clientsPerLoop()).anyMatch(n -> n == 0)) {
+                    Socket s = Peers.client(lb.port());
+                    clients.add(s);
+                    s.getOutputStream().write('x');
+                    assertThat(s.getInputStream().read()).as("an echo through the balancer").isEqualTo('x');
+                }
+                assertThat(lb.lb.clientsPerLoop()).as("clients on each loop").doesNotContain(0L);
+                for (Socket s : clients) {
+                    assertThat(Peers.readAll(s)).as("an idle connection is closed (EOF), on either loop").isEmpty();
+                }
+                assertThat(lb.lb.idleClosed()).as("connections closed as idle, both loops").isEqualTo(clients.size());
+                lb.awaitIdle();
+            } finally {
+                for (Socket s : clients) s.close();
+            }
         }
     }
 }

@@ -123,6 +123,52 @@ class GracefulShutdownEndToEndTest {
         }
     }
 
+    /**
+     * With two loops ({@code --threads 2}) your one ShutdownControl drains both: the
+     * listening socket of each loop closes (else the kernel would still hand new
+     * clients to the other loop), and the run ends only when both loops' clients are done.
+     */
+    @Test
+    void withTwoLoopsTheDrainClosesBothListenersAndWaitsForBothLoopsClients() throws Exception {
+        int port = Peers.deadPort();
+        Socket[] held = new Socket[16];                      // all 16 on one loop: a chance of 2^-15
+        try (Peers.Echo echo = new Peers.Echo();
+             ChildBalancer child = new ChildBalancer(String.valueOf(port), echo.spec(), "--graceful",
+                     "--threads", "2")) {
+            child.awaitListening();
+            try {
+                for (int i = 0; i < held.length; i++) {
+                    held[i] = Peers.client(port);
+                    held[i].getOutputStream().write('x');
+                    assertThat(held[i].getInputStream().read()).isEqualTo('x');
+                }
+                child.sigterm();
+                Peers.await("both loops' listeners closed after SIGTERM (output: " + child.output + ")",
+                        () -> refusesConnections(port));
+                for (int i = 0; i < 20; i++) {
+                    assertThat(refusesConnections(port)).as("a new client refused (try %d): a loop still listens,"
+                            + " output: %s", i, child.output).isTrue();
+                }
+                // At least the 16 held, on both loops (a probe above that connected while one loop
+                // still listened is accepted and counted too).
+                java.util.regex.Pattern inFlight = java.util.regex.Pattern.compile("listener closed, (\\d+) connection");
+                Peers.await("the clients in flight counted over both loops: 'listener closed, 16 (or more)"
+                        + " connection(s) in flight' (output: " + child.output + ")", () -> child.output.stream()
+                        .map(inFlight::matcher).anyMatch(m -> m.find() && Integer.parseInt(m.group(1)) >= 16));
+                for (Socket s : held) {
+                    s.getOutputStream().write('y');
+                    assertThat(s.getInputStream().read()).as("served during the drain").isEqualTo('y');
+                }
+                assertThat(child.process.isAlive()).as("exited with clients in flight: " + child.output).isTrue();
+            } finally {
+                for (Socket s : held) if (s != null) s.close();
+            }
+            assertThat(exitsWithin(child, 10)).as("still running 10 s after its last connection closed: "
+                    + child.output).isTrue();
+            assertThat(child.process.exitValue()).as("exit code after the drain: " + child.output).isZero();
+        }
+    }
+
     @Test
     void theDrainTimeoutClosesAConnectionThatNeverFinishes() throws Exception {
         int port = Peers.deadPort();
