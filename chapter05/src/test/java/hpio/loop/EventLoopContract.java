@@ -331,12 +331,16 @@ public abstract class EventLoopContract {
     @Test
     public void timersRunInDeadlineOrderAndFirstScheduledFirstOnATie() throws IOException {
         List<String> ran = new ArrayList<>();
-        loop.schedule(new Timer(() -> ran.add("c")), 60, TimeUnit.MILLISECONDS);
-        loop.schedule(new Timer(() -> ran.add("a")), 20, TimeUnit.MILLISECONDS);
-        loop.schedule(new Timer(() -> ran.add("b1")), 40, TimeUnit.MILLISECONDS);
-        Timer b2 = new Timer(() -> ran.add("b2"));
-        loop.schedule(b2, 40, TimeUnit.MILLISECONDS);
+        // Each delay is counted from one instant, and the steps are wide, so a loaded machine that stalls
+        // between two calls cannot turn "c" into an earlier deadline than "a" scheduled after it.
+        long base = loop.nanoTime();
+        java.util.function.LongUnaryOperator at = ms -> base + ms * 1_000_000 - loop.nanoTime();
         loop.schedule(new Timer(() -> ran.add("now")), 0, TimeUnit.MILLISECONDS);
+        loop.schedule(new Timer(() -> ran.add("c")), at.applyAsLong(450), TimeUnit.NANOSECONDS);
+        loop.schedule(new Timer(() -> ran.add("a")), at.applyAsLong(150), TimeUnit.NANOSECONDS);
+        // b1 and b2: the same delay, one call after the other: a tie (or b2 a hair later), b1 first either way.
+        loop.schedule(new Timer(() -> ran.add("b1")), 300, TimeUnit.MILLISECONDS);
+        loop.schedule(new Timer(() -> ran.add("b2")), 300, TimeUnit.MILLISECONDS);
         runUntil(loop, () -> ran.size() == 5);
         assertThat(ran).containsExactly("now", "a", "b1", "b2", "c");
         assertThat(loop.scheduledTimers()).isZero();
