@@ -80,4 +80,14 @@ class IoUringLayoutTest {
         assertThat(offset(LinuxIoUring.IO_URING_GETEVENTS_ARG, "ts")).isEqualTo(16);
         assertThat(LinuxIoUring.KERNEL_TIMESPEC.byteSize()).isEqualTo(16);
     }
+
+    @Test
+    void aRefusedSetupSaysWhyInOneLine() {
+        assertThat(LinuxIoUring.refusal(Errno.ENOSYS)).startsWith("io_uring_setup failed: ENOSYS")
+                .contains("seccomp").doesNotContain("\n");
+        String eperm = LinuxIoUring.refusal(Errno.EPERM);
+        assertThat(eperm).startsWith("io_uring_setup failed: EPERM").doesNotContain("\n");
+        // Where kernel.io_uring_disabled is set the message names it; else it names the usual cause.
+        assertThat(eperm).containsAnyOf("kernel.io_uring_disabled", "seccomp");
+    }
 }
