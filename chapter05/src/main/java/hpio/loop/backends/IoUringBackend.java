@@ -160,7 +160,7 @@ public final class IoUringBackend implements Backend {
         flushChanges();
         // One io_uring_enter: submits the changes and waits. Skipped when completions
         // are already waiting and there is nothing to submit or flush from overflow.
-        if (ring.sqPending() > 0 || ring.cqReady() == 0 || ring.cqOverflowPending()) {
+        if (ring.sqSpace() < ring.sqEntries() || ring.cqReady() == 0 || ring.cqOverflowPending()) {
             ring.submitAndWait(1, timeoutMillis < 0 ? -1 : timeoutMillis * 1_000_000L);
         }
         int max = Math.min(capacity, fired.capacity());
