@@ -28,6 +28,10 @@ import java.util.Arrays;
  * edge-triggered, so {@link Events#EDGE} is a multishot poll, re-armed only
  * when its CQE comes without IORING_CQE_F_MORE (the kernel ended it, e.g. when
  * the CQ overflowed).
+ *
+ * <p>An armed poll holds a reference to the fd's open file. An fd removed and then
+ * closed within one turn is really closed (its FIN sent) only when the next wait
+ * submits the POLL_REMOVE, microseconds later; with epoll, close() alone does it.
  */
 public final class IoUringBackend implements Backend {
     private static final long WAKER = -1L;           // user_data of the waker's poll
