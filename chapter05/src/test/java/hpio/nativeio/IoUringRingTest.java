@@ -156,4 +156,42 @@ class IoUringRingTest {
         });
         assertThat(got).anySatisfy(c -> assertThat(c[0]).isEqualTo(2));
     }
+
+    /**
+     * A signal during the wait: io_uring_enter fails with EINTR, and the wait ends
+     * with no completion and no exception. SIGPIPE, sent to the waiting thread with
+     * pthread_kill: the JVM has a handler for it (so the call is interrupted) that
+     * does nothing else.
+     */
+    @Test
+    void aSignalEndsTheWaitWithoutAnException() throws Throwable {
+        java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+        java.lang.invoke.MethodHandle self = linker.downcallHandle(Posix.symbol("pthread_self"),
+                java.lang.foreign.FunctionDescriptor.of(ValueLayout.JAVA_LONG));
+        java.lang.invoke.MethodHandle kill = linker.downcallHandle(Posix.symbol("pthread_kill"),
+                java.lang.foreign.FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+        ring = IoUringRing.open(4, 0, 0);
+        long[] waiter = {0};
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                waiter[0] = (long) self.invokeExact();
+                started.countDown();
+                ring.submitAndWait(1, 60_000_000_000L);        // only a signal ends this early
+            } catch (Throwable e) {
+                failed.set(e);
+            }
+        });
+        started.await();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (t.isAlive() && System.nanoTime() < deadline) {
+            int r = (int) kill.invokeExact(waiter[0], 13);      // SIGPIPE; again until the wait has begun
+            assertThat(r).isZero();
+            t.join(50);
+        }
+        assertThat(t.isAlive()).as("the wait ended by the signal").isFalse();
+        assertThat(failed.get()).isNull();
+        assertThat(ring.cqReady()).isZero();
+    }
 }
