@@ -256,7 +256,7 @@ public final class BenchReport {
         out.append(new String(labels).stripTrailing()).append('\n');
         String caption = "N idle fds";
         out.append(" ".repeat(CHART_WIDTH - 1 - caption.length())).append(caption).append('\n');
-        out.append("  s = select   p = poll   e = epoll   u = io_uring   n = nio   f = bare epoll_wait (the floor)\n");
+        out.append("  s = select  p = poll  e = epoll  u = io_uring  n = nio  f = bare epoll_wait\n");
         return out.toString();
     }
 
