@@ -45,9 +45,9 @@ solution: ## the reference solution of exercise EX beside your code, once your c
 verify-exercises: ## check every exercise: its tests fail on the stub and on each known-wrong mutant, pass on the solution
 	@chapter05/scripts/verify-exercises.sh
 
-bench: build ## JMH: one runOnce vs idle fds per backend, O(n) vs O(1) (QUICK=1: ~2 min, else ~7; GC=1/0: -prof gc)
+bench: build ## JMH: one runOnce vs idle fds per backend, O(n) vs O(1) (QUICK=1: ~2 min, else ~7; GC=1/0: -prof gc; BACKENDS=io_uring,epoll)
 	$(MVN) -pl chapter05 dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
-	GC=$(GC) chapter05/scripts/bench.sh $(if $(QUICK),quick,full)
+	GC=$(GC) BACKENDS=$(BACKENDS) chapter05/scripts/bench.sh $(if $(QUICK),quick,full)
 
 stress: $(JAR) ## load test side by side: each backend, direct, HAProxy/nginx; syscalls+CPU per request, bulk Gb/s (DURATION= SCENARIOS=...,bulk,10k LOAD= PEERS= BACKEND= ROWS=)
 	@chapter05/scripts/stress.sh

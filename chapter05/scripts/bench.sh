@@ -6,6 +6,8 @@
 #   chapter05/scripts/bench.sh quick   ~2 minutes: 1 fork, 1 warmup + 3 measured 1 s iterations
 #   chapter05/scripts/bench.sh full    ~7 minutes: 2 forks, 3 warmup + 5 measured, with -prof gc
 #   GC=1 adds -prof gc (allocation per op) to quick; GC=0 drops it from full.
+#   BACKENDS=io_uring,epoll measures only those runOnce backends (default: all; the
+#   select class and the epoll_wait floor run only when BACKENDS is unset).
 #
 # Expects `make build` to have compiled the benchmarks (chapter05/target/test-classes)
 # and written the test class path to chapter05/target/bench-classpath.txt, as the
@@ -45,14 +47,23 @@ vm_flags=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=all
 profilers=()
 [ "$gc" = 1 ] && profilers=(-prof gc)
 
-echo "bench ($mode): one runOnce with 1 ready fd among N idle; select, poll, epoll, nio and the bare epoll_wait"
+benches='^hpio\.bench\.(RunOnceBenchmark|SelectRunOnceBenchmark|EpollWaitFloorBenchmark)\.'
+only=()
+if [ -n "${BACKENDS:-}" ]; then
+  case "$BACKENDS" in
+    *[!a-z_,]*) echo "bench: BACKENDS='$BACKENDS' is not a comma-separated list of names, e.g. io_uring,epoll" >&2; exit 2 ;;
+  esac
+  benches='^hpio\.bench\.RunOnceBenchmark\.'
+  only=(-p "backend=$BACKENDS")
+fi
+echo "bench ($mode): one runOnce with 1 ready fd among N idle; ${BACKENDS:-select, poll, epoll, io_uring, nio and the bare epoll_wait}"
 echo "  JMH ${runs[*]}${profilers[*]:+ ${profilers[*]}}; full log: $out/jmh.log"
 printf '  %8s  %-40s %-34s %s\n' progress benchmark parameters "JMH's mean ± 99.9% CI (the table below uses medians)"
 start=$(date +%s)
 # -foe: a failing benchmark (say an fd past FD_SETSIZE) stops the run and fails make.
 # The filter shows one line per configuration; errors and warnings pass through.
 "$JAVA_HOME/bin/java" "${vm_flags[@]}" -cp "$cp" org.openjdk.jmh.Main \
-    '^hpio\.bench\.(RunOnceBenchmark|SelectRunOnceBenchmark|EpollWaitFloorBenchmark)\.' \
+    "$benches" "${only[@]}" \
     "${runs[@]}" "${profilers[@]}" -bm avgt -tu ns -foe true \
     -jvmArgs "${vm_flags[*]}" \
     -rf json -rff "$out/runonce.json" 2>&1 \

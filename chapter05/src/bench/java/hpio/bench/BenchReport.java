@@ -24,7 +24,7 @@ import java.util.TreeSet;
 public final class BenchReport {
     private BenchReport() {}
 
-    static final List<String> BACKENDS = List.of("select", "poll", "epoll", "nio");
+    static final List<String> BACKENDS = List.of("select", "poll", "epoll", "io_uring", "nio");
     static final String FLOOR = "epoll_wait";
     static final String FLOOR_HEADING = "epoll_wait floor";
 
@@ -176,6 +176,9 @@ public final class BenchReport {
         checks.add(growth(byKey, "select", 900, 10, true, met));
         checks.add(growth(byKey, "poll", 1000, 10, true, met));
         checks.add(growth(byKey, "epoll", 10000, 10, false, met));
+        if (byKey.containsKey("io_uring/10") || byKey.containsKey("io_uring/10000")) {
+            checks.add(growth(byKey, "io_uring", 10000, 10, false, met));
+        }
         checks.add(growth(byKey, "nio", 10000, 10, false, met));
         for (int n : rows) {
             if (byKey.containsKey("epoll/" + n) || byKey.containsKey(FLOOR + "/" + n)) {
@@ -194,7 +197,7 @@ public final class BenchReport {
 
     static final int CHART_WIDTH = 80;
     private static final int PLOT_LEFT = 11;           // "  100 us |": the y labels and the axis
-    private static final String SERIES_LETTERS = "spenf";
+    private static final String SERIES_LETTERS = "speunf";
 
     /**
      * The same medians as a picture: cost per runOnce (log scale, three or four
@@ -224,7 +227,7 @@ public final class BenchReport {
             if (last != null && Math.log10(n) - Math.log10(last.get(0)) < Math.log10(1.12)) last.add(n);
             else groups.add(new ArrayList<>(List.of(n)));
         }
-        int cluster = 2 * series.size() - 1;                 // "s p e n f"
+        int cluster = 2 * series.size() - 1;                 // "s p e u n f"
         int plotWidth = CHART_WIDTH - PLOT_LEFT - 2;
         double lo = Math.log10(groups.get(0).getLast());
         double hi = Math.log10(groups.getLast().getLast());
@@ -280,7 +283,7 @@ public final class BenchReport {
         out.append(new String(labels).stripTrailing()).append('\n');
         String caption = "N idle fds";
         out.append(" ".repeat(CHART_WIDTH - 1 - caption.length())).append(caption).append('\n');
-        out.append("  s = select   p = poll   e = epoll   n = nio   f = bare epoll_wait (the floor)\n");
+        out.append("  s = select  p = poll  e = epoll  u = io_uring  n = nio  f = bare epoll_wait\n");
         return out.toString();
     }
 

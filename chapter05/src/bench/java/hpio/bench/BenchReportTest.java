@@ -72,7 +72,7 @@ class BenchReportTest {
         List<String> lines = chart.lines().toList();
 
         assertThat(lines).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
-        assertThat(chart).contains("s = select", "p = poll", "e = epoll", "n = nio", "f = bare epoll_wait")
+        assertThat(chart).contains("s = select", "p = poll", "e = epoll", "u = io_uring", "n = nio", "f = bare epoll_wait")
                 .contains("900/1,000").contains("10,000").contains("1 ms").contains("100 ns");
         // One letter per measured point: 2 s, 4 p, 4 e, 2 n, 1 f.
         assertThat(points(lines, 's')).hasSize(2);

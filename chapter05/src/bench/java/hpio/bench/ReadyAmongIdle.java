@@ -27,6 +27,15 @@ import java.util.Arrays;
  */
 final class ReadyAmongIdle implements AutoCloseable {
     private static final InetSocketAddress ANY_LOOPBACK = new InetSocketAddress("127.0.0.1", 0);
+    /**
+     * Where the idle listeners are bound: on 127.0.0.2, not 127.0.0.1. 10,000 of them
+     * on ephemeral ports take a third of the range, and on a shared machine other
+     * programs' tests connect to "a port nobody listens on" at 127.0.0.1 (a port they
+     * bound and closed): seen here, such a connection reached an idle listener and
+     * made it ready (io_uring, 2026-12-01). Linux answers all of 127/8 on loopback;
+     * the bench runs on Linux only.
+     */
+    private static final InetSocketAddress IDLE_ADDRESS = new InetSocketAddress("127.0.0.2", 0);
 
     private final Sockets sockets;
     private final int[] idle;
@@ -49,7 +58,7 @@ final class ReadyAmongIdle implements AutoCloseable {
                         + " idle fds, but RLIMIT_NOFILE is " + limit.soft() + " (hard " + limit.hard() + ")");
             }
             for (int i = 0; i < idleFds; i++) {
-                idle[i] = sockets.listen(ANY_LOOPBACK, 1);
+                idle[i] = sockets.listen(IDLE_ADDRESS, 1);
                 idleCount++;
             }
             openReadyPair();

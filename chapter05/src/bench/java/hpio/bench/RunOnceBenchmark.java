@@ -19,6 +19,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * fd and {@code idleFds} idle ones registered. poll is O(registered): the whole
  * array goes to the kernel, which checks every entry. epoll and nio (itself epoll
  * on Linux) are O(ready): the kernel keeps the interest list and a ready list.
+ * io_uring (readiness) is O(ready) too: each fd has a poll armed in the kernel,
+ * and only a ready one posts a completion.
  * select cannot go past FD_SETSIZE, so it has its own class:
  * {@link SelectRunOnceBenchmark}.
  */
@@ -27,7 +29,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class RunOnceBenchmark {
-    @Param({"poll", "epoll", "nio"})
+    @Param({"poll", "epoll", "io_uring", "nio"})
     public String backend;
 
     @Param({"10", "100", "1000", "10000"})

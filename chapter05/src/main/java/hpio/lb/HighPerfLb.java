@@ -40,7 +40,7 @@ public final class HighPerfLb implements Callable<Integer> {
     String algorithm;
 
     @Option(names = {"-e", "--event-backend"}, paramLabel = "NAME", defaultValue = "auto",
-            description = "auto | select | poll | epoll | kqueue | nio, or student-epoll (exercise 1)"
+            description = "auto | select | poll | epoll | io_uring | kqueue | nio, or student-epoll (exercise 1)"
                     + " (default: ${DEFAULT-VALUE})")
     String eventBackend;
 
@@ -70,7 +70,7 @@ public final class HighPerfLb implements Callable<Integer> {
     @Option(names = "-v", description = "print a status line every few seconds")
     boolean verbose;
 
-    @Option(names = "--edge-triggered", description = "exercise 3: edge-triggered registrations (epoll, kqueue)")
+    @Option(names = "--edge-triggered", description = "exercise 3: edge-triggered registrations (epoll, io_uring, kqueue)")
     boolean edgeTriggered;
 
     @Option(names = "--write-buffer", arity = "0..1", paramLabel = "KIB", fallbackValue = "64",
@@ -122,8 +122,10 @@ public final class HighPerfLb implements Callable<Integer> {
     }
 
     private static String[] footer() {
+        String uring = EventLoops.unavailableReason("io_uring");   // probed: seccomp or a sysctl may forbid it
         return new String[] {"", "Event Backend: " + EventLoops.autoName()
-                + " (what auto picks on this machine; available here: " + available() + ")",
+                + " (what auto picks on this machine; available here: " + available() + ")"
+                + (uring == null ? "" : "%nio_uring is unavailable here: " + uring),
                 "Threads: --threads auto is " + Runtime.getRuntime().availableProcessors()
                         + " here (the processors this JVM may use)",
                 "", "Example:", "  ./high_perf_lb 8080 127.0.0.1:9001:3 127.0.0.1:9002:2 -a wrr"};
@@ -156,7 +158,7 @@ public final class HighPerfLb implements Callable<Integer> {
         if (failTimeout < 0) throw bad("--fail-timeout must not be negative, not " + failTimeout);
         LbConfig.Exercises ex = LbConfig.Exercises.NONE.withEdgeTriggered(edgeTriggered);
         if (edgeTriggered && !EventLoops.supportsEdgeTriggered(eventBackend)) {
-            throw bad("--edge-triggered needs the epoll or kqueue backend, not " + EventLoops.resolve(eventBackend));
+            throw bad("--edge-triggered needs the epoll, io_uring or kqueue backend, not " + EventLoops.resolve(eventBackend));
         }
         long heap = Runtime.getRuntime().maxMemory();
         if ((long) maxConns * ConnectionPool.HEAP_PER_CONNECTION > heap) {

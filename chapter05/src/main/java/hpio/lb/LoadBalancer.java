@@ -104,7 +104,7 @@ public final class LoadBalancer implements AutoCloseable {
         int listenFd = -1;
         try {
             if (hooks.readPolicy().registrationFlags() != 0 && !loop.supportsEdgeTriggered()) {
-                throw new IllegalArgumentException("--edge-triggered needs the epoll or kqueue backend, not "
+                throw new IllegalArgumentException("--edge-triggered needs the epoll, io_uring or kqueue backend, not "
                         + loop.backendName());
             }
             loop.setFailureLog(log);

@@ -14,7 +14,7 @@ import java.io.IOException;
  */
 // snippet-start backend-interface
 public interface Backend extends AutoCloseable {
-    /** "select", "poll", "epoll", "kqueue" or "nio". */
+    /** "select", "poll", "epoll", "io_uring", "kqueue" or "nio". */
     String name();
 
     /** Whether {@link Events#EDGE} can be honoured. */

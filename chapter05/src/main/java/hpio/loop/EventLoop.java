@@ -69,10 +69,10 @@ public final class EventLoop implements Timers, AutoCloseable {
         this.firedGeneration = new int[batchSize];
     }
 
-    /** "select", "poll", "epoll", "kqueue" or "nio". */
+    /** "select", "poll", "epoll", "io_uring", "kqueue" or "nio". */
     public String backendName() { return backend.name(); }
 
-    /** Whether {@link Events#EDGE} can be registered (epoll, kqueue). */
+    /** Whether {@link Events#EDGE} can be registered (epoll, io_uring, kqueue). */
     public boolean supportsEdgeTriggered() { return backend.supportsEdgeTriggered(); }
 
     /** The highest fd this loop can watch: FD_SETSIZE - 1 for select, no limit of its own for the others. */

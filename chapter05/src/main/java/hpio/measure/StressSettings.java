@@ -25,7 +25,7 @@ import java.util.Set;
  *   PEERS=auto|none            none: the peer rows act as if haproxy and nginx were not installed
  *   BACKEND=demo|nginx         what answers: two demo backends (default) or one nginx with two
  *                              server blocks; weights 3 and 2 either way
- *   ROWS=all                   or a subset: direct,select,poll,epoll,epoll-et,kqueue,nio,haproxy,nginx
+ *   ROWS=all                   or a subset: direct,select,poll,epoll,io_uring,epoll-et,kqueue,nio,haproxy,nginx
  *   JAVA_OPTS=...              JVM flags for the balancer (the launcher's default otherwise)
  *   STRESS_PORT=28080          the proxy's port; the backends use the next two, the bulk
  *                              server the third
@@ -159,7 +159,7 @@ record StressSettings(int durationSeconds, int warmupSeconds, List<Scenario> sce
     static List<String> allRows(String os) {
         List<String> rows = new ArrayList<>(List.of("direct"));
         String edge = switch (os) {
-            case "Linux" -> { rows.addAll(List.of("select", "poll", "epoll", "nio")); yield "epoll"; }
+            case "Linux" -> { rows.addAll(List.of("select", "poll", "epoll", "io_uring", "nio")); yield "epoll"; }
             case "Darwin", "FreeBSD" -> { rows.addAll(List.of("select", "poll", "kqueue", "nio")); yield "kqueue"; }
             default -> { rows.add("nio"); yield null; }
         };

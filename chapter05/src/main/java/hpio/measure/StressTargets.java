@@ -22,7 +22,7 @@ final class StressTargets {
     static final String RSS_SCENARIO = "keep-alive, 5,000 conns";
     static final double RSS_LIMIT_MB = 64;
     /** Our balancer's rows (the ET row's label starts with its backend too). */
-    private static final String OURS = "(select|poll|epoll|kqueue|nio).*";
+    private static final String OURS = "(select|poll|epoll|io_uring|kqueue|nio).*";
 
     /** One line per target with a value, the target and PASS or MISS; "" when no row allowed any. */
     static String check(List<RowResult> rows) {

@@ -24,7 +24,7 @@ import java.io.IOException;
 public record Transport(EventLoop loop, Sockets sockets) implements AutoCloseable {
 
     /**
-     * @param backend   "auto", "select", "poll", "epoll", "kqueue" or "nio"
+     * @param backend   "auto", "select", "poll", "epoll", "io_uring", "kqueue" or "nio"
      * @param batchSize most events one {@link EventLoop#runOnce} handles
      * @throws IllegalArgumentException for an unknown backend or one this OS lacks
      */

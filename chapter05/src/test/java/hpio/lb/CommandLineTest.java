@@ -106,6 +106,15 @@ class CommandLineTest {
     }
 
     @Test
+    void helpSaysWhetherIoUringIsAvailableAndIfNotWhy() {
+        Result r = run("--help");
+        String why = hpio.loop.EventLoops.unavailableReason("io_uring");
+        String out = r.out.replaceAll("\\s+", " ");
+        if (why == null) assertThat(out).containsPattern("available here: [^)]*io_uring");
+        else assertThat(out).contains("io_uring is unavailable here: " + why);
+    }
+
+    @Test
     void aPortInUseIsAStartUpFailureExitingOne() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             Result r = run(String.valueOf(taken.getLocalPort()), "127.0.0.1:9001");
