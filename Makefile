@@ -49,7 +49,7 @@ bench: build ## JMH: one runOnce vs idle fds per backend, O(n) vs O(1) (QUICK=1:
 	$(MVN) -pl chapter05 dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
 	GC=$(GC) BACKENDS=$(BACKENDS) chapter05/scripts/bench.sh $(if $(QUICK),quick,full)
 
-stress: $(JAR) ## load test side by side: each backend, direct, HAProxy/nginx; syscalls+CPU per request, bulk Gb/s (DURATION= SCENARIOS=...,bulk,10k LOAD= PEERS= BACKEND= ROWS=)
+stress: $(JAR) ## load test side by side: each backend, direct, HAProxy/nginx; syscalls+CPU per request, bulk Gb/s (DURATION= SCENARIOS=...,bulk,10k LOAD= PEERS= BACKEND= ROWS= THREADS=)
 	@chapter05/scripts/stress.sh
 
 footprint: build ## JOL: the field layout of a connection, its heap bytes when idle, the pool's size at --max-conns

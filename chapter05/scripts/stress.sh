@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make stress: finds the JDK and runs the stress harness, hpio.measure.StressRunner,
 # from the repository root. The settings (DURATION, WARMUP, SCENARIOS, LOAD, PEERS,
-# BACKEND, ROWS, JAVA_OPTS, STRESS_PORT) pass through the environment; what they
+# BACKEND, ROWS, JAVA_OPTS, STRESS_PORT, THREADS) pass through the environment; what they
 # mean is in StressSettings.java. The runner raises its open-files limit to the hard
 # one itself (wrk at 10,000 connections needs it); every process it starts inherits it.
 set -u

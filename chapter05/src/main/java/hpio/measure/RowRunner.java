@@ -219,6 +219,7 @@ final class RowRunner {
                 } else {
                     c.addAll(List.of("-e", row));
                 }
+                if (settings.threads() > 1) c.addAll(List.of("--threads", Integer.toString(settings.threads())));
             }
         }
         return c;

@@ -154,7 +154,7 @@ public final class StressRunner {
                 .orElse("counted with perf stat -e " + SyscallCounter.EVENT + " on each proxy"));
 
         PeerConfigs configs = new PeerConfigs(settings.proxyPort(), settings.portA(), settings.portB(), openFiles,
-                out.toAbsolutePath());
+                out.toAbsolutePath(), settings.threads());
         Backends backends = Backends.start(settings, nginxBackend, configs, children, out, java, bulk);
         if (peers.haproxy().isPresent()) {
             write(out.resolve("conf/haproxy.cfg"), configs.haproxy());
@@ -237,6 +237,12 @@ public final class StressRunner {
         bulk.ifPresent(b -> m.add("bulk: " + b.describe() + ", through a proxy with the bulk server as its only backend"));
         m.add("backends: " + backends + "; proxies use weighted round robin (high_perf_lb -a wrr, HAProxy roundrobin,"
                 + " nginx weight=)");
+        if (settings.threads() > 1) {
+            m.add("threads: THREADS=" + settings.threads() + ": high_perf_lb --threads " + settings.threads()
+                    + " (a SO_REUSEPORT listener per loop), HAProxy nbthread " + settings.threads()
+                    + ", nginx worker_processes " + settings.threads() + " with reuseport; the load tool and the"
+                    + " backends share the same " + Host.cores() + " cores");
+        }
         m.add("versions: " + Versions.all());
         m.add("open files: soft limit raised to " + openFiles + " for this run and every process it starts");
         m.add("system calls: " + syscalls.whyNot().map(w -> "not counted: " + w)

@@ -27,6 +27,8 @@ import java.util.Set;
  *                              server blocks; weights 3 and 2 either way
  *   ROWS=all                   or a subset: direct,select,poll,epoll,io_uring,epoll-et,kqueue,nio,haproxy,nginx
  *   JAVA_OPTS=...              JVM flags for the balancer (the launcher's default otherwise)
+ *   THREADS=1|N|auto           event loops in every proxy: high_perf_lb --threads N, HAProxy
+ *                              nbthread N, nginx worker_processes N with reuseport (auto: the cores)
  *   STRESS_PORT=28080          the proxy's port; the backends use the next two, the bulk
  *                              server the third
  * </pre>
@@ -34,7 +36,8 @@ import java.util.Set;
  * An empty variable counts as unset, as make's {@code VAR=} leaves it.
  */
 record StressSettings(int durationSeconds, int warmupSeconds, List<Scenario> scenarios, String load,
-                      boolean peers, String backend, List<String> rows, int proxyPort, String javaOpts) {
+                      boolean peers, String backend, List<String> rows, int proxyPort, String javaOpts,
+                      int threads) {
 
     /** A setting that cannot be used: its message is the one line the user sees. */
     static final class BadSetting extends IllegalArgumentException {
@@ -112,8 +115,14 @@ record StressSettings(int durationSeconds, int warmupSeconds, List<Scenario> sce
         String backend = oneOf(env, "BACKEND", "demo", "demo", "nginx");
         List<Scenario> scenarios = scenarios(get(env, "SCENARIOS", DEFAULT_SCENARIOS));
         List<String> rows = rows(get(env, "ROWS", "all"), allRows(os));
+        String threads = get(env, "THREADS", "1");
+        int n = threads.equals("auto") ? Runtime.getRuntime().availableProcessors()
+                : threads.matches("[0-9]{1,4}") ? Integer.parseInt(threads) : -1;
+        if (n < 1 || n > 1024) {
+            throw new BadSetting("THREADS must be from 1 to 1024 or auto, not '" + threads + "'");
+        }
         return new StressSettings(Integer.parseInt(duration), Integer.parseInt(warmup), scenarios, load,
-                peers.equals("auto"), backend, rows, Integer.parseInt(port), env.getOrDefault("JAVA_OPTS", ""));
+                peers.equals("auto"), backend, rows, Integer.parseInt(port), env.getOrDefault("JAVA_OPTS", ""), n);
     }
 
     private static String get(Map<String, String> env, String name, String byDefault) {

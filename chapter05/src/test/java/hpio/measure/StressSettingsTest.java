@@ -47,14 +47,16 @@ class StressSettingsTest {
     void readsEverySetting() {
         StressSettings s = parse(Map.of("DURATION", "3", "WARMUP", "0", "SCENARIOS", "100,close50", "LOAD", "builtin",
                 "PEERS", "none", "BACKEND", "nginx", "ROWS", "nginx,epoll,direct", "STRESS_PORT", "30000",
-                "JAVA_OPTS", "-Xmx1g"));
+                "JAVA_OPTS", "-Xmx1g", "THREADS", "2"));
         assertThat(s).isEqualTo(new StressSettings(3, 0, List.of(new Scenario(100, false), new Scenario(50, true)),
-                "builtin", false, "nginx", List.of("direct", "epoll", "nginx"), 30000, "-Xmx1g"));
+                "builtin", false, "nginx", List.of("direct", "epoll", "nginx"), 30000, "-Xmx1g", 2));
     }
 
     @Test
     void badSettingsSayWhatIsWrong() {
         rejects("DURATION", "0", "DURATION must be a whole number of seconds, not '0'");
+        rejects("THREADS", "0", "THREADS must be from 1 to 1024 or auto, not '0'");
+        rejects("THREADS", "two", "THREADS must be from 1 to 1024 or auto, not 'two'");
         rejects("DURATION", "2.5", "DURATION must be a whole number of seconds, not '2.5'");
         rejects("WARMUP", "-1", "WARMUP must be a whole number of seconds, not '-1'");
         rejects("STRESS_PORT", "80", "STRESS_PORT must be from 1024 to 65000, not '80'");
