@@ -142,6 +142,54 @@ abstract class LoadBalancerContract {
     }
 
     /**
+     * A backend that resets while the balancer holds part of its reply for a slow
+     * client (the client's window is full, a leftover waits, the backend is not
+     * being read): what the balancer had read is still the client's, byte for byte.
+     * The reset ends the backend's side, not the bytes already taken from it.
+     */
+    @Test
+    void aBackendResetDoesNotDropTheBytesHeldForASlowClient() throws Exception {
+        try (java.net.ServerSocket backend = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             RunningBalancer lb = new RunningBalancer(config("127.0.0.1:" + backend.getLocalPort()));
+             Socket client = Peers.client(lb.port())) {
+            client.getOutputStream().write('?');
+            Socket served = backend.accept();
+            served.getInputStream().read();
+            Thread writer = Thread.ofVirtual().start(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                try {
+                    for (long at = 0; ; at += chunk.length) {
+                        for (int i = 0; i < chunk.length; i++) chunk[i] = (byte) ((at + i) % 251);
+                        served.getOutputStream().write(chunk);
+                    }
+                } catch (IOException reset) {
+                    // we reset it below
+                }
+            });
+            Peers.await("the balancer holds a leftover for the client that does not read",
+                    () -> lb.lb.maxBuffered() > 0);
+            served.setSoLinger(true, 0);
+            served.close();                                   // RST; what the balancer had read is still owed
+            writer.join();
+            InputStream in = client.getInputStream();
+            byte[] buf = new byte[64 * 1024];
+            long got = 0;
+            try {
+                for (int n; (n = in.read(buf)) > 0; got += n) {
+                    for (int i = 0; i < n; i++) {
+                        if (buf[i] != (byte) ((got + i) % 251)) throw new AssertionError("byte " + (got + i) + " differs");
+                    }
+                }
+            } catch (java.net.SocketException reset) {
+                // the count so far is the answer
+            }
+            lb.awaitIdle();
+            assertThat(got).as("bytes the client got, of those the balancer read from the backend")
+                    .isEqualTo(lb.lb.stats().bytesToClients);
+        }
+    }
+
+    /**
      * A seam that throws (an exercise's bug, say) costs the one connection it was
      * serving: the loop catches it, the connection is released, the balancer goes on.
      */
