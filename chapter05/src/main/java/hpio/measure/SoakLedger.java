@@ -72,6 +72,17 @@ final class SoakLedger {
         return false;
     }
 
+    /** Milliseconds since the last refusing fault for {@code port} ended (-1: none has, or one is on). */
+    synchronized long millisSinceRefusing(int port, long now) {
+        long last = -1;
+        for (long[] w : refusing) {
+            if (w[0] != 0 && w[0] != port) continue;
+            if (w[2] == 0) return -1;
+            last = Math.max(last, w[2]);
+        }
+        return last < 0 ? -1 : (now - last) / 1_000_000;
+    }
+
     void fault(String kind) { faults.computeIfAbsent(kind, k -> new LongAdder()).increment(); }
 
     /** A transfer is over: count it, forget it. */

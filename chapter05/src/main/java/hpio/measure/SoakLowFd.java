@@ -48,7 +48,7 @@ final class SoakLowFd {
         int n = runs.incrementAndGet();
         SoakBalancer b;
         try {
-            b = SoakBalancer.start(children, dir.resolve("lowfd-" + n + ".log"), eventBackend, backends, MAX_CONNS,
+            b = SoakBalancer.start(children, dir.resolve("lowfd-" + eventBackend + "-" + n + ".log"), eventBackend, backends, MAX_CONNS,
                     1, OPEN_FILES, jvmFlags);
         } catch (RuntimeException e) {
             ledger.problem("low-fd balancer: " + e.getMessage());

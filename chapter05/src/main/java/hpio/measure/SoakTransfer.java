@@ -79,7 +79,8 @@ final class SoakTransfer {
             } else {
                 o = Outcome.LOST;
                 why[0] = "ended after " + got[0] + " of " + length + " B, not hit by a fault ("
-                        + (ledger.wasServed(id) ? "a backend served it" : "no backend saw it") + "): " + why[0];
+                        + (ledger.wasServed(id) ? "a backend served it" : "no backend saw it") + ", "
+                        + ledger.millisSinceRefusing(port, System.nanoTime()) + " ms after a refusing fault ended): " + why[0];
             }
         }
         ledger.finished(this, o, got[0], why[0]);

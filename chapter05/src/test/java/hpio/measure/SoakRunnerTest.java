@@ -25,30 +25,36 @@ class SoakRunnerTest {
     @Test
     void shortSoakOnEpollAndNioLosesAndLeaksNothing(@TempDir Path results) throws Exception {
         SoakSettings settings = SoakSettings.parse(Map.of("CONNS", "8", "MAX_CONNS", "100", "SEED", "1234"));
+        Children children = new Children();
+        // Both at once, each with its own balancer, backends and results folder: make test stays short.
+        Map<String, java.util.concurrent.Future<SoakRun.Result>> runs = new java.util.LinkedHashMap<>();
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(progress, true, StandardCharsets.UTF_8);
-        Children children = new Children();
-        try {
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             for (String backend : List.of("epoll", "nio")) {
                 if (!EventLoops.isAvailable(backend)) {
                     System.out.println("short soak: skipping " + backend + ": " + EventLoops.unavailableReason(backend));
                     continue;
                 }
-                List<SoakRun.Result> r = SoakRunner.run(settings.with(15, backend), results, out, children, 5);
-                SoakRun.Result result = r.getFirst();
+                Path dir = results.resolve(backend);
+                runs.put(backend, pool.submit(() -> SoakRunner.run(settings.with(15, backend), dir, out, children, 5)
+                        .getFirst()));
+            }
+            for (var run : runs.entrySet()) {
+                SoakRun.Result result = run.getValue().get();
                 System.out.println(result.closingLine());
                 assertThat(result.passed()).as(result.closingLine() + "\n" + String.join("\n", result.problems())
                         + "\nprogress:\n" + progress).isTrue();
                 assertThat(result.transfers()).isGreaterThan(result.cut());
                 assertThat(result.faults().keySet()).as("faults injected").contains("kill", "pause", "reset", "burst");
+                try (var dirs = Files.list(results.resolve(run.getKey()))) {
+                    Path report = dirs.filter(d -> d.getFileName().toString().endsWith("-soak")).findFirst()
+                            .orElseThrow().resolve("report.md");
+                    assertThat(Files.readString(report)).contains("SEED=1234", "## Closing lines", "| pass |");
+                }
             }
         } finally {
             children.stopAll();
-        }
-        try (var dirs = Files.list(results)) {
-            Path report = dirs.filter(d -> d.getFileName().toString().endsWith("-soak")).findFirst().orElseThrow()
-                    .resolve("report.md");
-            assertThat(Files.readString(report)).contains("SEED=1234", "## Closing lines", "| pass |");
         }
     }
 
