@@ -79,7 +79,9 @@ final class SoakLowFd {
         boolean idle = b.await(() -> b.fds() == idleFds, 60_000);
         ledger.refusingEnds(window);
         if (!idle) ledger.problem("low-fd balancer: fds " + idleFds + " when idle, " + b.fds() + " 60 s after its load");
-        boolean acceptFailed = b.logText().contains("EMFILE");
+        // EMFILE from accept (the FFM backends), or a socket() for the backend that failed (nio's words)
+        String text = b.logText();
+        boolean acceptFailed = text.contains("EMFILE") || text.contains("Too many open files");
         List<String> exceptions = b.exceptionLines();
         if (!exceptions.isEmpty()) ledger.problem("low-fd balancer logged: " + exceptions.getFirst());
         if (!b.alive()) ledger.problem("low-fd balancer died: " + b.logTail());
