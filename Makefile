@@ -13,7 +13,7 @@ JAR := chapter05/target/high_perf_lb.jar
 
 SOURCES := $(shell find chapter05/src/main -name '*.java') pom.xml chapter05/pom.xml
 
-.PHONY: help build run test exercises exercise hint solution verify-exercises bench stress footprint errors clean
+.PHONY: help build run test exercises exercise hint solution verify-exercises bench stress soak footprint errors clean
 
 help: ## list every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ bench: build ## JMH: one runOnce vs idle fds per backend, O(n) vs O(1) (QUICK=1:
 
 stress: $(JAR) ## load test side by side: each backend, direct, HAProxy/nginx; syscalls+CPU per request, bulk Gb/s (DURATION= SCENARIOS=...,bulk,10k LOAD= PEERS= BACKEND= ROWS= THREADS=)
 	@chapter05/scripts/stress.sh
+
+soak: $(JAR) ## the balancer under load and faults, nothing lost or leaked (DURATION=60 BACKEND=auto|all|NAME THREADS= SEED=)
+	@chapter05/scripts/soak.sh
 
 footprint: build ## JOL: the field layout of a connection, its heap bytes when idle, the pool's size at --max-conns
 	$(MVN) -pl chapter05 dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test

@@ -76,7 +76,7 @@ final class Forwarder {
             // A reset may follow bytes still unread: read them (the read then
             // reports the error itself) rather than drop a reply's last part.
             if (!in.wantsRead()) {
-                lb.release(c);
+                sourceFailed(in);
                 return;
             }
             events |= READ;
@@ -112,7 +112,13 @@ final class Forwarder {
         if (flow.sourceEof) return Pump.EOF;
         if (flow.paused) return Pump.PAUSED;
         try {
-            int n = sockets.read(flow.sourceFd(), readBuffer, 0, BUFFER_SIZE);
+            int n;
+            try {
+                n = sockets.read(flow.sourceFd(), readBuffer, 0, BUFFER_SIZE);
+            } catch (IOException reset) {
+                sourceFailed(flow);     // ECONNRESET: what the source sent before is still delivered
+                return c.state == Connection.OPEN ? Pump.EOF : Pump.CLOSED;
+            }
             if (n == Sockets.AGAIN) return Pump.AGAIN;
             if (n == 0) {
                 flow.sourceEof = true;
@@ -169,6 +175,29 @@ final class Forwarder {
     }
     // snippet-end flush
 
+    /**
+     * The flow's source failed (a reset): nothing more comes from it and nothing can
+     * reach it. The bytes it sent before, still waiting in the flow's queue, are the
+     * other peer's: they are delivered, then a FIN, then both sides close (as after
+     * an EOF). The failed fd leaves the loop at once: epoll and poll would report its
+     * error on every turn until then.
+     */
+    private void sourceFailed(Flow flow) throws IOException {
+        Connection c = flow.connection;
+        if (!flow.hasOutput()) {
+            lb.release(c);
+            return;
+        }
+        Flow back = flow.fromClient ? c.toClient : c.toBackend;
+        int dead = flow.sourceFd();
+        if (loop.isRegistered(dead)) loop.remove(dead);
+        flow.sourceEof = true;
+        back.sourceEof = back.done = true;
+        back.paused = back.watchingWrite = false;
+        if (back.queue != null) back.queue.clear();
+        settle(c);
+    }
+
     /** Half-close: once the source's EOF is reached and everything before it delivered, send FIN on. */
     private void passOnEof(Flow flow) throws IOException {
         if (flow.sourceEof && !flow.hasOutput() && !flow.done) {
@@ -182,8 +211,8 @@ final class Forwarder {
     private void updateInterest(Connection c) throws IOException {
         int client = (c.toBackend.wantsRead() ? READ : 0) | (c.toClient.watchingWrite ? WRITE : 0) | edge;
         int backend = (c.toClient.wantsRead() ? READ : 0) | (c.toBackend.watchingWrite ? WRITE : 0) | edge;
-        if (loop.interest(c.clientFd) != client) loop.modify(c.clientFd, client);
-        if (loop.interest(c.backendFd) != backend) loop.modify(c.backendFd, backend);
+        if (loop.isRegistered(c.clientFd) && loop.interest(c.clientFd) != client) loop.modify(c.clientFd, client);
+        if (loop.isRegistered(c.backendFd) && loop.interest(c.backendFd) != backend) loop.modify(c.backendFd, backend);
     }
     // snippet-end update-interest
 }

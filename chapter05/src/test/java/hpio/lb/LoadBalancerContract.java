@@ -154,6 +154,116 @@ abstract class LoadBalancerContract {
     }
 
     /**
+     * A backend that resets while the balancer holds part of its reply for a slow
+     * client (the client's window is full, a leftover waits, the backend is not
+     * being read): what the balancer had read is still the client's, byte for byte.
+     * The reset ends the backend's side, not the bytes already taken from it.
+     */
+    @Test
+    void aBackendResetDoesNotDropTheBytesHeldForASlowClient() throws Exception {
+        try (java.net.ServerSocket backend = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             RunningBalancer lb = new RunningBalancer(config("127.0.0.1:" + backend.getLocalPort()));
+             Socket client = Peers.client(lb.port())) {
+            client.getOutputStream().write('?');
+            Socket served = backend.accept();
+            served.getInputStream().read();
+            Thread writer = Thread.ofVirtual().start(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                try {
+                    for (long at = 0; ; at += chunk.length) {
+                        for (int i = 0; i < chunk.length; i++) chunk[i] = (byte) ((at + i) % 251);
+                        served.getOutputStream().write(chunk);
+                    }
+                } catch (IOException reset) {
+                    // we reset it below
+                }
+            });
+            Peers.await("the balancer holds a leftover for the client that does not read",
+                    () -> lb.lb.maxBuffered() > 0);
+            served.setSoLinger(true, 0);
+            served.close();                                   // RST; what the balancer had read is still owed
+            writer.join();
+            long got = readPattern(client);
+            lb.awaitIdle();
+            assertThat(got).as("bytes the client got, of those the balancer read from the backend")
+                    .isEqualTo(lb.lb.group().sum().bytesToClients);
+        }
+    }
+
+    /**
+     * The same with a write queue that keeps reading below its high watermark, as
+     * exercise 4's does: the balancer reads the backend's whole reply into it, then
+     * the backend resets. Before the fix, the read that met ECONNRESET released the
+     * connection and the held bytes with it.
+     */
+    @Test
+    void aBackendResetDoesNotDropWhatAWatermarkQueueHolds() throws Exception {
+        int reply = 4 << 20;                                 // more than the kernel buffers between the balancer and the client
+        Hooks hooks = new Hooks(hpio.lb.hooks.ReadPolicy.LEVEL_TRIGGERED, port -> new hpio.lb.hooks.WriteQueue() {
+            private final hpio.net.IoBuffer held = hpio.net.IoBuffer.allocate(8 << 20);
+            private int offset;
+            private int length;
+
+            @Override public void hold(hpio.net.IoBuffer source, int from, int count) {
+                if (offset + length + count > held.capacity()) throw new IllegalStateException("test queue full");
+                source.copyTo(from, held, offset + length, count);
+                length += count;
+                port.watchWrite(true);                   // 8 MiB high watermark: never reached here
+            }
+
+            @Override public void onWritable() throws IOException {
+                int n = port.write(held, offset, length);
+                if (n <= 0) return;
+                offset += n;
+                length -= n;
+                if (length == 0) {
+                    offset = 0;
+                    port.watchWrite(false);
+                }
+            }
+
+            @Override public int size() { return length; }
+
+            @Override public void clear() { offset = length = 0; }
+        }, null, null, "a test", "");
+        try (java.net.ServerSocket backend = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             RunningBalancer lb = new RunningBalancer(config("127.0.0.1:" + backend.getLocalPort()), hooks);
+             Socket client = new Socket()) {
+            client.setReceiveBufferSize(4096);                 // before connect: a small window, so bytes wait in the queue
+            client.connect(new java.net.InetSocketAddress("127.0.0.1", lb.port()), 10_000);
+            client.setSoTimeout((int) Peers.DEADLINE.toMillis());
+            client.getOutputStream().write('?');
+            Socket served = backend.accept();
+            served.getInputStream().read();
+            byte[] bytes = new byte[reply];
+            for (int i = 0; i < reply; i++) bytes[i] = (byte) (i % 251);
+            served.getOutputStream().write(bytes);
+            Peers.await("the balancer has read the whole reply and holds part of it",
+                    () -> lb.lb.maxBuffered() > 0 && lb.lb.group().sum().bytesToClients == reply);
+            served.setSoLinger(true, 0);
+            served.close();                                   // RST after the balancer read every byte
+            assertThat(readPattern(client)).as("bytes the client got of the " + reply + " the balancer read").isEqualTo(reply);
+            lb.awaitIdle();
+        }
+    }
+
+    /** Reads until EOF or a reset, checking the i % 251 pattern; returns the count. */
+    private static long readPattern(Socket s) throws IOException {
+        byte[] buf = new byte[64 * 1024];
+        long got = 0;
+        try {
+            for (int n; (n = s.getInputStream().read(buf)) > 0; got += n) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] != (byte) ((got + i) % 251)) throw new AssertionError("byte " + (got + i) + " differs");
+                }
+            }
+        } catch (java.net.SocketException reset) {
+            // the count so far is the answer
+        }
+        return got;
+    }
+
+    /**
      * A seam that throws (an exercise's bug, say) costs the one connection it was
      * serving: the loop catches it, the connection is released, the balancer goes on.
      */
