@@ -37,13 +37,15 @@ final class Forwarder {
     private final int edge;                                  // 0, or Events.EDGE (exercise 3)
     private final Function<FlowPort, WriteQueue> newQueue;   // the baseline's spare buffers, or exercise 4's
     private final IoBuffer readBuffer = IoBuffer.allocate(BUFFER_SIZE);   // shared by every connection
+    private final Splicer splicer;                           // null unless --splice
 
-    Forwarder(LoadBalancer lb, EventLoop loop, Sockets sockets, Stats stats, Hooks hooks) {
+    Forwarder(LoadBalancer lb, EventLoop loop, Sockets sockets, Stats stats, Hooks hooks, Splicer splicer) {
         this.lb = lb;
         this.loop = loop;
         this.sockets = sockets;
         this.stats = stats;
         this.readPolicy = hooks.readPolicy();
+        this.splicer = splicer;
         this.edge = readPolicy.registrationFlags();
         SpareBufferQueue.Spares spares = new SpareBufferQueue.Spares();
         this.newQueue = hooks.writeQueues() != null ? hooks.writeQueues() : port -> new SpareBufferQueue(port, spares);
@@ -94,7 +96,7 @@ final class Forwarder {
      * at the end of each event, and by a pump itself when it met EOF or a short
      * write: a read policy may pump from a timer (exercise 3), outside any event.
      */
-    private void settle(Connection c) throws IOException {
+    void settle(Connection c) throws IOException {
         if (c.state != Connection.OPEN) return;          // closed on the way (a pump met a socket error)
         if (c.toBackend.done && c.toClient.done) {
             lb.release(c);
@@ -111,6 +113,10 @@ final class Forwarder {
         if (c.state != Connection.OPEN) return Pump.CLOSED;
         if (flow.sourceEof) return Pump.EOF;
         if (flow.paused) return Pump.PAUSED;
+        if (splicer != null) {
+            int moved = splicer.pumpOnce(flow);       // --splice: no copy through user space
+            if (moved != Splicer.COPY) return moved;
+        }
         try {
             int n = sockets.read(flow.sourceFd(), readBuffer, 0, BUFFER_SIZE);
             if (n == Sockets.AGAIN) return Pump.AGAIN;
@@ -149,6 +155,9 @@ final class Forwarder {
     }
     // snippet-end pump-once
 
+    /** --splice's pipes and their pool; null without. */
+    Splicer splicer() { return splicer; }
+
     /** A write queue writing to its destination ({@link FlowPort#write}). */
     int write(Flow flow, IoBuffer buffer, int offset, int length) throws IOException {
         int n = sockets.write(flow.destinationFd(), buffer, offset, length);
@@ -160,7 +169,7 @@ final class Forwarder {
     // snippet-start flush
     private void flush(Flow flow) throws IOException {
         boolean wasPaused = flow.paused;
-        flow.queue.onWritable();
+        if (flow.piped > 0) splicer.onWritable(flow); else flow.queue.onWritable();
         if (!flow.hasOutput()) passOnEof(flow);
         // Un-paused: read now, with what arrived while we were not reading, rather
         // than wait a turn. (Putting READ back with epoll_ctl or EV_ADD also makes the
@@ -170,7 +179,7 @@ final class Forwarder {
     // snippet-end flush
 
     /** Half-close: once the source's EOF is reached and everything before it delivered, send FIN on. */
-    private void passOnEof(Flow flow) throws IOException {
+    void passOnEof(Flow flow) throws IOException {
         if (flow.sourceEof && !flow.hasOutput() && !flow.done) {
             flow.done = true;
             sockets.shutdownOutput(flow.destinationFd());
