@@ -70,6 +70,39 @@ class SpliceTest {
     }
 
     /**
+     * An edge-triggered read policy (exercise 3's kind, drained to AGAIN) over the
+     * spliced pumps: a pump that stopped early would leave bytes no edge announces.
+     */
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void edgeTriggeredPumpsSpliceEveryByte() throws Exception {
+        hpio.lb.hooks.ReadPolicy drainToAgain = new hpio.lb.hooks.ReadPolicy() {
+            @Override public int registrationFlags() { return hpio.loop.Events.EDGE; }
+
+            @Override public void onAcceptable(hpio.lb.hooks.Acceptor acceptor) throws IOException {
+                while (acceptor.acceptOne()) {
+                    // until the listen queue is empty: no second edge comes for the clients behind
+                }
+            }
+
+            @Override public void onReadable(hpio.lb.hooks.Pump pump) {
+                while (pump.pumpOnce() > 0) {
+                    // until AGAIN, EOF, PAUSED or CLOSED
+                }
+            }
+        };
+        byte[] payload = random(16 << 20, 3);
+        try (Peers.Echo echo = new Peers.Echo();
+             RunningBalancer lb = new RunningBalancer(spliced("epoll", echo.spec()),
+                     new Hooks(drainToAgain, null, null, null, "this test", "edge-triggered"))) {
+            assertThat(LoadBalancerContract.echoThrough(lb.port(), payload, true))
+                    .isEqualTo(LoadBalancerContract.sha256(payload));
+            lb.awaitIdle();
+            assertThat(lb.lb.splicer().splicedBytes()).isEqualTo(2L * payload.length);
+        }
+    }
+
+    /**
      * A client that writes and does not read: its echo fills the pipe toward it, so the
      * balancer stops reading the backend, the backend stops reading, the pipe toward
      * it fills, and the client's writes stop. What the balancer holds meanwhile is one
