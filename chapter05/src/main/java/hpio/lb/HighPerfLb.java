@@ -68,8 +68,8 @@ public final class HighPerfLb implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}, the chapter's single loop)")
     String threads;
 
-    @Option(names = "--splice", arity = "0..1", paramLabel = "KIB", fallbackValue = "64",
-            description = "zero-copy: splice(2) socket -> pipe -> socket, pipes of KIB (64 if no value; Linux,"
+    @Option(names = "--splice", arity = "0..1", paramLabel = "KIB", fallbackValue = "256",
+            description = "zero-copy: splice(2) socket -> pipe -> socket, pipes of KIB (256 if no value; Linux,"
                     + " epoll/poll/select only: nio has no fds to splice)")
     Integer spliceKib;
 
