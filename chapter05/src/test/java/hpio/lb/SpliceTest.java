@@ -62,9 +62,29 @@ class SpliceTest {
             assertThat(got).as("SHA-256 of %d bytes echoed through the balancer", size)
                     .isEqualTo(LoadBalancerContract.sha256(payload));
             lb.awaitIdle();
-            assertThat(lb.lb.splicer().splicedBytes()).as("bytes through a pipe, both ways").isEqualTo(2L * size);
+            assertThat(lb.lb.forwarder().splicer().splicedBytes()).as("bytes through a pipe, both ways").isEqualTo(2L * size);
             assertThat(lb.lb.maxBuffered()).as("bytes held in user space").isZero();
-            assertThat(lb.lb.splicer().pipesOpen()).isBetween(1, 2);
+            assertThat(lb.lb.forwarder().splicer().pipesOpen()).isBetween(1, 2);
+            lb.assertAlive();
+        }
+    }
+
+    /** With --threads 2 each loop has its own pipes (and its share of the pool): every byte still arrives. */
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void twoLoopsSpliceEveryByte() throws Exception {
+        try (Peers.Echo echo = new Peers.Echo();
+             RunningBalancer lb = new RunningBalancer(spliced("epoll", echo.spec()).withThreads(2));
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                byte[] payload = random(4 << 20, 100 + i);
+                byte[] expected = LoadBalancerContract.sha256(payload);
+                boolean slowReader = i % 2 == 0;
+                results.add(pool.submit(() -> MessageDigest.isEqual(expected,
+                        LoadBalancerContract.echoThrough(lb.port(), payload, slowReader))));
+            }
+            for (Future<Boolean> r : results) assertThat(r.get()).as("SHA-256 of the echo").isTrue();
             lb.assertAlive();
         }
     }
@@ -98,7 +118,7 @@ class SpliceTest {
             assertThat(LoadBalancerContract.echoThrough(lb.port(), payload, true))
                     .isEqualTo(LoadBalancerContract.sha256(payload));
             lb.awaitIdle();
-            assertThat(lb.lb.splicer().splicedBytes()).isEqualTo(2L * payload.length);
+            assertThat(lb.lb.forwarder().splicer().splicedBytes()).isEqualTo(2L * payload.length);
         }
     }
 
@@ -136,7 +156,7 @@ class SpliceTest {
             assertThat(written.get()).as("bytes the client could write while nobody reads").isLessThan(size);
             assertThat(c.toClient.piped).isLessThanOrEqualTo(c.toClient.pipe.capacity());
             assertThat(c.toBackend.piped).isLessThanOrEqualTo(c.toBackend.pipe.capacity());
-            assertThat(lb.lb.splicer().pipesOpen()).as("pipes: one per direction").isEqualTo(2);
+            assertThat(lb.lb.forwarder().splicer().pipesOpen()).as("pipes: one per direction").isEqualTo(2);
             assertThat(lb.lb.maxBuffered()).as("bytes held in user space").isZero();
 
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
@@ -165,7 +185,7 @@ class SpliceTest {
             String head = "received " + size + " bytes\n";
             assertThat(new String(reply, 0, head.length(), StandardCharsets.US_ASCII)).isEqualTo(head);
             lb.awaitIdle();
-            assertThat(lb.lb.splicer().splicedBytes()).isEqualTo(size + (1L << 20));
+            assertThat(lb.lb.forwarder().splicer().splicedBytes()).isEqualTo(size + (1L << 20));
         }
     }
 
@@ -177,7 +197,7 @@ class SpliceTest {
     @EnabledOnOs(OS.LINUX)
     void aResetMidTransferClosesTheConnectionAndItsFullPipes() throws Exception {
         try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = new RunningBalancer(spliced("epoll", echo.spec()))) {
-            Splicer splicer = lb.lb.splicer();
+            Splicer splicer = lb.lb.forwarder().splicer();
             int before = -1;
             for (int round = 0; round < 6; round++) {
                 if (round == 1) {                            // after a first round: the JDK's own fds are open
