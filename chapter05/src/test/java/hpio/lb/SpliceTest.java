@@ -44,6 +44,15 @@ class SpliceTest {
         return LbConfig.defaults(0, specs).withEventBackend(backend).withSplice(PIPE);
     }
 
+    /** The one connection open in a balancer that serves one client (null until it is accepted and connected). */
+    static Connection openConnection(RunningBalancer lb) {
+        for (int i = 0; i < lb.lb.pool().made(); i++) {
+            Connection c = lb.lb.pool().get(i);
+            if (c != null && c.state == Connection.OPEN) return c;
+        }
+        return null;
+    }
+
     static byte[] random(int size, long seed) {
         byte[] b = new byte[size];
         new Random(seed).nextBytes(b);
@@ -149,9 +158,12 @@ class SpliceTest {
                     throw new RuntimeException(e);
                 }
             });
-            Connection c = lb.lb.pool().get(0);
-            Peers.await("both flows paused with bytes in their pipes", () ->
-                    c.toClient.paused && c.toBackend.paused && c.toClient.piped > 0 && c.toBackend.piped > 0);
+            Peers.await("both flows paused with bytes in their pipes", () -> {
+                Connection o = openConnection(lb);
+                return o != null && o.toClient.paused && o.toBackend.paused && o.toClient.piped > 0
+                        && o.toBackend.piped > 0;
+            });
+            Connection c = openConnection(lb);
             // The kernel's socket buffers hold a few MiB at most: 64 MiB cannot all be written yet.
             assertThat(written.get()).as("bytes the client could write while nobody reads").isLessThan(size);
             assertThat(c.toClient.piped).isLessThanOrEqualTo(c.toClient.pipe.capacity());
@@ -213,8 +225,10 @@ class SpliceTest {
                         // by the reset below
                     }
                 });
-                Connection c = lb.lb.pool().get(0);
-                Peers.await("bytes wait in both pipes", () -> c.toClient.piped > 0 && c.toBackend.piped > 0);
+                Peers.await("bytes wait in both pipes", () -> {
+                    Connection c = openConnection(lb);
+                    return c != null && c.toClient.piped > 0 && c.toBackend.piped > 0;
+                });
                 s.setSoLinger(true, 0);
                 s.close();                                   // RST, with bytes in flight both ways
                 writer.join();
