@@ -70,7 +70,7 @@ public final class HighPerfLb implements Callable<Integer> {
 
     @Option(names = "--splice", arity = "0..1", paramLabel = "KIB", fallbackValue = "256",
             description = "zero-copy: splice(2) socket -> pipe -> socket, pipes of KIB (256 if no value; Linux,"
-                    + " epoll/poll/select only: nio has no fds to splice)")
+                    + " not nio: it has no fds to splice)")
     Integer spliceKib;
 
     @Option(names = "-v", description = "print a status line every few seconds")

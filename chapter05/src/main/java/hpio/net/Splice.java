@@ -34,7 +34,7 @@ public final class Splice {
             return "--splice needs Linux: splice(2) is Linux-only, and this is " + System.getProperty("os.name");
         }
         if (backend.equals("nio")) {
-            return "--splice needs a native backend (epoll, poll or select): nio's channels have no fds to splice";
+            return "--splice needs a native backend (epoll, poll, select or io_uring): nio's channels have no fds to splice";
         }
         return null;
     }

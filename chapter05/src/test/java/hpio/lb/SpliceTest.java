@@ -61,9 +61,11 @@ class SpliceTest {
 
     /** Both ways (an echo), byte-exact by SHA-256, and every byte through a pipe: none copied. */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"epoll", "poll", "select"})
+    @ValueSource(strings = {"epoll", "poll", "select", "io_uring"})
     @EnabledOnOs(OS.LINUX)
     void aLargeTransferIsByteExactBothWaysAndSpliced(String backend) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(hpio.loop.EventLoops.isAvailable(backend),
+                () -> backend + " is not available here: " + hpio.loop.EventLoops.unavailableReason(backend));
         int size = backend.equals("epoll") ? 64 << 20 : 8 << 20;   // the big one once; the other loops shorter
         byte[] payload = random(size, 64);
         try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = new RunningBalancer(spliced(backend, echo.spec()))) {
@@ -284,7 +286,8 @@ class SpliceTest {
             try (ChildBalancer child = new ChildBalancer(String.valueOf(port), echo.spec(), "-e", "epoll", "--splice",
                     "--max-conns", "64")) {
                 child.awaitListening();
-                assertThat(child.output).anyMatch(l -> l.contains("--splice") && l.contains("up to 16 of them"));
+                Peers.await("the start-up line about --splice, after 'listening on' (" + child.output + ")",
+                        () -> child.output.stream().anyMatch(l -> l.contains("--splice") && l.contains("up to 16 of them")));
                 long pid = child.process.pid();
                 oneEcho(port, 1000, false);
                 Peers.await("echo server idle", () -> echo.open.get() == 0);
@@ -337,7 +340,7 @@ class SpliceTest {
     void spliceOnNioOrWithAWriteBufferIsABadCommandLine() {
         CommandLineTest.Result r = CommandLineTest.run("8080", "127.0.0.1:9001", "-e", "nio", "--splice");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.firstErrLine()).isEqualTo("high_perf_lb: --splice needs a native backend (epoll, poll or select):"
+        assertThat(r.firstErrLine()).isEqualTo("high_perf_lb: --splice needs a native backend (epoll, poll, select or io_uring):"
                 + " nio's channels have no fds to splice");
         r = CommandLineTest.run("8080", "127.0.0.1:9001", "--splice", "--write-buffer");
         assertThat(r.code()).isEqualTo(2);
