@@ -4,6 +4,7 @@ import hpio.lb.hooks.FlowPort;
 import hpio.lb.hooks.Pump;
 import hpio.lb.hooks.WriteQueue;
 import hpio.net.IoBuffer;
+import hpio.net.Splice;
 import java.io.IOException;
 
 /**
@@ -22,6 +23,8 @@ final class Flow implements Pump, FlowPort {
     boolean watchingWrite;         // the destination is to be watched for WRITE
     boolean sourceEof;             // the source sent FIN (read returned 0)
     boolean done;                  // ... and we passed it on with shutdown(SHUT_WR)
+    Splice.Pipe pipe;              // --splice: held only while bytes wait in it (see Splicer)
+    int piped;                     // ... how many
 
     Flow(Connection connection, boolean fromClient) {
         this.connection = connection;
@@ -35,7 +38,7 @@ final class Flow implements Pump, FlowPort {
     boolean wantsRead() { return !sourceEof && !paused; }
 
     /** Bytes wait for the destination. */
-    boolean hasOutput() { return queue != null && queue.size() > 0; }
+    boolean hasOutput() { return piped > 0 || queue != null && queue.size() > 0; }
 
     @Override
     public int pumpOnce() {
@@ -55,6 +58,7 @@ final class Flow implements Pump, FlowPort {
 
     void reset() {
         paused = watchingWrite = sourceEof = done = false;
+        if (pipe != null) connection.owner.forwarder().splicer().drop(this);
         if (queue != null) {
             try {
                 queue.clear();

@@ -37,13 +37,15 @@ final class Forwarder {
     private final int edge;                                  // 0, or Events.EDGE (exercise 3)
     private final Function<FlowPort, WriteQueue> newQueue;   // the baseline's spare buffers, or exercise 4's
     private final IoBuffer readBuffer = IoBuffer.allocate(BUFFER_SIZE);   // shared by every connection
+    private final Splicer splicer;                           // null unless --splice
 
-    Forwarder(LoadBalancer lb, EventLoop loop, Sockets sockets, Stats stats, Hooks hooks) {
+    Forwarder(LoadBalancer lb, EventLoop loop, Sockets sockets, Stats stats, Hooks hooks, Splicer splicer) {
         this.lb = lb;
         this.loop = loop;
         this.sockets = sockets;
         this.stats = stats;
         this.readPolicy = hooks.readPolicy();
+        this.splicer = splicer;
         this.edge = readPolicy.registrationFlags();
         SpareBufferQueue.Spares spares = new SpareBufferQueue.Spares();
         this.newQueue = hooks.writeQueues() != null ? hooks.writeQueues() : port -> new SpareBufferQueue(port, spares);
@@ -94,7 +96,7 @@ final class Forwarder {
      * at the end of each event, and by a pump itself when it met EOF or a short
      * write: a read policy may pump from a timer (exercise 3), outside any event.
      */
-    private void settle(Connection c) throws IOException {
+    void settle(Connection c) throws IOException {
         if (c.state != Connection.OPEN) return;          // closed on the way (a pump met a socket error)
         if (c.toBackend.done && c.toClient.done) {
             lb.release(c);
@@ -111,6 +113,10 @@ final class Forwarder {
         if (c.state != Connection.OPEN) return Pump.CLOSED;
         if (flow.sourceEof) return Pump.EOF;
         if (flow.paused) return Pump.PAUSED;
+        if (splicer != null) {
+            int moved = splicer.pumpOnce(flow);       // --splice: no copy through user space
+            if (moved != Splicer.COPY) return moved;
+        }
         try {
             int n;
             try {
@@ -155,6 +161,9 @@ final class Forwarder {
     }
     // snippet-end pump-once
 
+    /** --splice's pipes and their pool; null without. */
+    Splicer splicer() { return splicer; }
+
     /** A write queue writing to its destination ({@link FlowPort#write}). */
     int write(Flow flow, IoBuffer buffer, int offset, int length) throws IOException {
         int n = sockets.write(flow.destinationFd(), buffer, offset, length);
@@ -166,7 +175,7 @@ final class Forwarder {
     // snippet-start flush
     private void flush(Flow flow) throws IOException {
         boolean wasPaused = flow.paused;
-        flow.queue.onWritable();
+        if (flow.piped > 0) splicer.onWritable(flow); else flow.queue.onWritable();
         if (!flow.hasOutput()) passOnEof(flow);
         // Un-paused: read now, with what arrived while we were not reading, rather
         // than wait a turn. (Putting READ back with epoll_ctl or EV_ADD also makes the
@@ -177,14 +186,17 @@ final class Forwarder {
 
     /**
      * The flow's source failed (a reset): nothing more comes from it and nothing can
-     * reach it. The bytes it sent before, still waiting in the flow's queue, are the
-     * other peer's: they are delivered, then a FIN, then both sides close (as after
-     * an EOF). The failed fd leaves the loop at once: epoll and poll would report its
-     * error on every turn until then.
+     * reach it. If the backend reset, the bytes it sent before, still waiting in the
+     * flow's queue (or pipe), are the client's: the end of a reply. They are
+     * delivered, then a FIN, then both sides close (as after an EOF). If the client
+     * reset, nobody is left to hear a reply: both sides close now (delivering its
+     * last bytes to a backend that answers, an echo say, would leave the backend
+     * blocked writing an answer nobody reads). The failed fd leaves the loop at once:
+     * epoll and poll would report its error on every turn until then.
      */
     private void sourceFailed(Flow flow) throws IOException {
         Connection c = flow.connection;
-        if (!flow.hasOutput()) {
+        if (!flow.hasOutput() || flow.fromClient) {
             lb.release(c);
             return;
         }
@@ -199,7 +211,7 @@ final class Forwarder {
     }
 
     /** Half-close: once the source's EOF is reached and everything before it delivered, send FIN on. */
-    private void passOnEof(Flow flow) throws IOException {
+    void passOnEof(Flow flow) throws IOException {
         if (flow.sourceEof && !flow.hasOutput() && !flow.done) {
             flow.done = true;
             sockets.shutdownOutput(flow.destinationFd());

@@ -2,6 +2,7 @@ package hpio.lb;
 
 import hpio.lb.hooks.ExerciseKit;
 import hpio.loop.EventLoops;
+import hpio.net.Splice;
 import hpio.net.OpenFiles;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -66,6 +67,11 @@ public final class HighPerfLb implements Callable<Integer> {
                     + " (SO_REUSEPORT: the kernel spreads the clients); auto = one per available processor"
                     + " (default: ${DEFAULT-VALUE}, the chapter's single loop)")
     String threads;
+
+    @Option(names = "--splice", arity = "0..1", paramLabel = "KIB", fallbackValue = "256",
+            description = "zero-copy: splice(2) socket -> pipe -> socket, pipes of KIB (256 if no value; Linux,"
+                    + " not nio: it has no fds to splice)")
+    Integer spliceKib;
 
     @Option(names = "-v", description = "print a status line every few seconds")
     boolean verbose;
@@ -181,11 +187,18 @@ public final class HighPerfLb implements Callable<Integer> {
         int loops = parseThreads();
         if (drainTimeout != null && drainTimeout < 0) throw bad("--drain-timeout must not be negative");
         if (graceful || drainTimeout != null) ex = ex.withDrainTimeout(drainTimeout != null ? drainTimeout : 30);
+        if (spliceKib != null) {
+            String no = Splice.unavailableReason(EventLoops.resolve(eventBackend));
+            if (no != null) throw bad(no);
+            if (spliceKib < 4 || spliceKib > 1024) throw bad("--splice must be from 4 to 1024 KiB, not " + spliceKib);
+            if (writeBufferKib != null) throw bad("--splice and --write-buffer do not go together: with --splice"
+                    + " the pipe is the flow's write buffer");
+        }
         if (solutions && (kit == null || !kit.origin().equals("solutions"))) {
             throw bad("--solutions is handled by the ./high_perf_lb launcher (it puts solutions/ on the class path)");
         }
         return new LbConfig(bind, port, specs, algorithm, eventBackend, maxConns, connectTimeout, failTimeout,
-                verbose, 5000, ex, loops);
+                verbose, 5000, ex, loops, spliceKib == null ? 0 : spliceKib * 1024);
     }
 
     private int parseThreads() {

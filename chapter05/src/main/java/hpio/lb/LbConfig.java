@@ -15,7 +15,8 @@ public record LbConfig(
         boolean verbose,
         int statusIntervalMillis,
         Exercises exercises,
-        int threads) {               // event loops, each on a thread of its own (--threads; 1: the chapter's one loop)
+        int threads,                 // event loops, each on a thread of its own (--threads; 1: the chapter's one loop)
+        int splicePipeBytes) {       // 0: copy through user space; else --splice, pipes of this many bytes
 
     public LbConfig {
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, not " + threads);
@@ -26,7 +27,7 @@ public record LbConfig(
                     int maxConnections, int connectTimeoutMillis, int failTimeoutSeconds, boolean verbose,
                     int statusIntervalMillis, Exercises exercises) {
         this(bindAddress, port, upstreams, algorithm, eventBackend, maxConnections, connectTimeoutMillis,
-                failTimeoutSeconds, verbose, statusIntervalMillis, exercises, 1);
+                failTimeoutSeconds, verbose, statusIntervalMillis, exercises, 1, 0);
     }
 
     /** HOST:PORT[:WEIGHT] as given. */
@@ -63,36 +64,42 @@ public record LbConfig(
     }
 
     public static LbConfig defaults(int port, List<UpstreamSpec> upstreams) {
-        return new LbConfig("127.0.0.1", port, upstreams, "rr", "auto", 0, 3000, 10, false, 5000, Exercises.NONE);
+        return new LbConfig("127.0.0.1", port, upstreams, "rr", "auto", 0, 3000, 10, false, 5000, Exercises.NONE, 1, 0);
     }
 
     public LbConfig withAlgorithm(String a) {
         return new LbConfig(bindAddress, port, upstreams, a, eventBackend, maxConnections, connectTimeoutMillis,
-                failTimeoutSeconds, verbose, statusIntervalMillis, exercises, threads);
+                failTimeoutSeconds, verbose, statusIntervalMillis, exercises, threads, splicePipeBytes);
     }
 
     public LbConfig withEventBackend(String b) {
         return new LbConfig(bindAddress, port, upstreams, algorithm, b, maxConnections, connectTimeoutMillis,
-                failTimeoutSeconds, verbose, statusIntervalMillis, exercises, threads);
+                failTimeoutSeconds, verbose, statusIntervalMillis, exercises, threads, splicePipeBytes);
     }
 
     public LbConfig withMaxConnections(int n) {
         return new LbConfig(bindAddress, port, upstreams, algorithm, eventBackend, n, connectTimeoutMillis,
-                failTimeoutSeconds, verbose, statusIntervalMillis, exercises, threads);
+                failTimeoutSeconds, verbose, statusIntervalMillis, exercises, threads, splicePipeBytes);
     }
 
     public LbConfig withTimeouts(int connectMillis, int failSeconds) {
         return new LbConfig(bindAddress, port, upstreams, algorithm, eventBackend, maxConnections, connectMillis,
-                failSeconds, verbose, statusIntervalMillis, exercises, threads);
+                failSeconds, verbose, statusIntervalMillis, exercises, threads, splicePipeBytes);
     }
 
     public LbConfig withExercises(Exercises e) {
         return new LbConfig(bindAddress, port, upstreams, algorithm, eventBackend, maxConnections,
-                connectTimeoutMillis, failTimeoutSeconds, verbose, statusIntervalMillis, e, threads);
+                connectTimeoutMillis, failTimeoutSeconds, verbose, statusIntervalMillis, e, threads, splicePipeBytes);
     }
 
     public LbConfig withThreads(int n) {
         return new LbConfig(bindAddress, port, upstreams, algorithm, eventBackend, maxConnections,
-                connectTimeoutMillis, failTimeoutSeconds, verbose, statusIntervalMillis, exercises, n);
+                connectTimeoutMillis, failTimeoutSeconds, verbose, statusIntervalMillis, exercises, n, splicePipeBytes);
+    }
+
+    /** --splice with pipes of {@code pipeBytes} (0: no splice). */
+    public LbConfig withSplice(int pipeBytes) {
+        return new LbConfig(bindAddress, port, upstreams, algorithm, eventBackend, maxConnections,
+                connectTimeoutMillis, failTimeoutSeconds, verbose, statusIntervalMillis, exercises, threads, pipeBytes);
     }
 }

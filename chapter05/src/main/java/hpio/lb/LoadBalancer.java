@@ -82,6 +82,7 @@ public final class LoadBalancer implements AutoCloseable {
             if (shutdown != null) shutdown.install(loop::wakeup);
         });
         group.announce(files, hooksDescription, origin);
+        if (forwarder.splicer() != null) log.println(forwarder.splicer().describe());
     }
 
     /** Loop {@code index} of {@code group}: its own transport, pool, listener and exercise objects. */
@@ -108,13 +109,13 @@ public final class LoadBalancer implements AutoCloseable {
                         + loop.backendName());
             }
             loop.setFailureLog(log);
-            int capacity = config.maxConnections() > 0 ? config.maxConnections()
-                    : defaultPoolSize(files.soft(), loop.maxFd(), Runtime.getRuntime().maxMemory());
+            int capacity = Splicer.poolCapacity(config, files.soft(), loop.maxFd());   // --max-conns, or what fds allow
             pool = index == 0 ? new ConnectionPool(capacity, this, hooks.idle() != null)
                     : new ConnectionPool(group.leader().pool(), this);
             hooks.readPolicy().attach(loop);
             if (idle != null) idle.attach(loop);
-            forwarder = new Forwarder(this, loop, sockets, stats, hooks);
+            forwarder = new Forwarder(this, loop, sockets, stats, hooks,
+                    Splicer.open(this, config, hooks, sockets, stats, capacity));   // null unless --splice
             connector = new UpstreamConnector(this, loop, sockets, upstreams, group.algorithm, forwarder, stats,
                     rateLimited, log, config);
             listenFd = group.listen(sockets, index);
@@ -202,6 +203,7 @@ public final class LoadBalancer implements AutoCloseable {
             Connection c = pool.get(i);
             if (c.clientFd >= 0) release(c);
         }
+        if (forwarder.splicer() != null) forwarder.splicer().close();
         listener.close();
         loop.close();
     }
