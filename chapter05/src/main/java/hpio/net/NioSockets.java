@@ -1,7 +1,10 @@
 package hpio.net;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.NetworkChannel;
@@ -64,9 +67,19 @@ public final class NioSockets implements Sockets {
         freeHandles[freeCount++] = handle;
     }
 
+    /**
+     * The address's own family. Opened without one, a channel is an IPv6 socket
+     * wherever the host has IPv6 (dual-stack, IPv4 addresses mapped), and each costs
+     * a setsockopt(IPV6_V6ONLY) more: one more system call per backend connection
+     * (strace -c, close50 load: docs/06-performance.md). The balancer's addresses are IPv4.
+     */
+    private static ProtocolFamily family(InetSocketAddress address) {
+        return address.getAddress() instanceof Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+    }
+
     @Override
     public int listen(InetSocketAddress local, int backlog) throws IOException {
-        ServerSocketChannel server = ServerSocketChannel.open();
+        ServerSocketChannel server = ServerSocketChannel.open(family(local));
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(local, backlog);
@@ -103,7 +116,7 @@ public final class NioSockets implements Sockets {
     public int connect(InetSocketAddress remote) throws IOException {
         SocketChannel ch;
         try {
-            ch = SocketChannel.open();
+            ch = SocketChannel.open(family(remote));
         } catch (IOException e) {
             throw PeerUnreachableException.classify(e);    // EMFILE: ours
         }
