@@ -19,6 +19,17 @@ import java.util.Arrays;
  * channel gets a handle, a slot in a table here; freed handles are reused lowest
  * first, as the kernel reuses fds, so the loop's stale-event guard is exercised
  * the same way.
+ *
+ * <p>What a connection costs in system calls here, counted with {@code strace -c -f}
+ * on the balancer under one request per connection (2026-12-01): about 32 per
+ * proxied connection, against 19 on the native socket layer. The difference is
+ * the JDK's, and its public API has no switch for it: {@code configureBlocking(false)}
+ * is fcntl F_GETFL then F_SETFL for each socket (nio's accept has no
+ * SOCK_NONBLOCK); a channel asks its local address (getsockname, about 4 a
+ * connection); {@code finishConnect} polls and reads SO_ERROR; and a channel
+ * closed while its key is still registered is closed for real at the next select,
+ * after a getsockopt(SO_LINGER) and a shutdown(SHUT_WR) (2 of each a connection).
+ * What we could drop we did: see {@link #family}.
  */
 public final class NioSockets implements Sockets {
     private SelectableChannel[] channels = new SelectableChannel[64];
