@@ -1,7 +1,10 @@
 package hpio.net;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.NetworkChannel;
@@ -16,6 +19,17 @@ import java.util.Arrays;
  * channel gets a handle, a slot in a table here; freed handles are reused lowest
  * first, as the kernel reuses fds, so the loop's stale-event guard is exercised
  * the same way.
+ *
+ * <p>What a connection costs in system calls here, counted with {@code strace -c -f}
+ * on the balancer under one request per connection (2026-12-01): about 32 per
+ * proxied connection, against 19 on the native socket layer. The difference is
+ * the JDK's, and its public API has no switch for it: {@code configureBlocking(false)}
+ * is fcntl F_GETFL then F_SETFL for each socket (nio's accept has no
+ * SOCK_NONBLOCK); a channel asks its local address (getsockname, about 4 a
+ * connection); {@code finishConnect} polls and reads SO_ERROR; and a channel
+ * closed while its key is still registered is closed for real at the next select,
+ * after a getsockopt(SO_LINGER) and a shutdown(SHUT_WR) (2 of each a connection).
+ * What we could drop we did: see {@link #family}.
  */
 public final class NioSockets implements Sockets {
     private SelectableChannel[] channels = new SelectableChannel[64];
@@ -64,9 +78,19 @@ public final class NioSockets implements Sockets {
         freeHandles[freeCount++] = handle;
     }
 
+    /**
+     * The address's own family. Opened without one, a channel is an IPv6 socket
+     * wherever the host has IPv6 (dual-stack, IPv4 addresses mapped), and each costs
+     * a setsockopt(IPV6_V6ONLY) more: one more system call per backend connection
+     * (strace -c, close50 load: docs/06-performance.md). The balancer's addresses are IPv4.
+     */
+    private static ProtocolFamily family(InetSocketAddress address) {
+        return address.getAddress() instanceof Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+    }
+
     @Override
     public int listen(InetSocketAddress local, int backlog, boolean reusePort) throws IOException {
-        ServerSocketChannel server = ServerSocketChannel.open();
+        ServerSocketChannel server = ServerSocketChannel.open(family(local));
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             if (reusePort) {
@@ -109,7 +133,7 @@ public final class NioSockets implements Sockets {
     public int connect(InetSocketAddress remote) throws IOException {
         SocketChannel ch;
         try {
-            ch = SocketChannel.open();
+            ch = SocketChannel.open(family(remote));
         } catch (IOException e) {
             throw PeerUnreachableException.classify(e);    // EMFILE: ours
         }
