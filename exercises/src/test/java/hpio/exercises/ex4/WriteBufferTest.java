@@ -137,13 +137,26 @@ class WriteBufferTest {
         }
     }
 
-    /** With two loops ({@code --threads 2}) every flow's queue lives on its loop: sixteen transfers at once, no byte lost. */
+    /**
+     * With two loops ({@code --threads 2}) every flow's queue lives on its loop: one client stalls
+     * (its queue holds a high watermark's worth), sixteen transfers go on at once, no byte lost.
+     */
     @Test
     void withTwoLoopsSixteenTransfersAtOnceLoseNoByte() throws Exception {
         try (Peers.Echo echo = new Peers.Echo();
              RunningBalancer lb = new RunningBalancer(Transfers.config("auto", echo.spec()).withThreads(2)
                      .withExercises(LbConfig.Exercises.NONE.withWriteBuffer(HIGH)));
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+             Socket stalled = Peers.client(lb.port())) {
+            // Without a client that stops reading, loopback takes every write whole and the queue is
+            // never asked to hold anything: the test would pass on an empty stub.
+            byte[] big = Transfers.randomBytes(8 * 1024 * 1024, 399);          // as much as the one-loop test: kernel buffers take megabytes first
+            Future<?> stalledWriter = pool.submit(() -> {
+                stalled.getOutputStream().write(big);
+                stalled.shutdownOutput();
+                return null;
+            });
+            awaitBuffering(lb, HIGH);
             List<Future<?>> all = new ArrayList<>();
             for (int i = 0; i < 16; i++) {
                 byte[] payload = Transfers.randomBytes(2 * 1024 * 1024, 400 + i);
@@ -153,6 +166,9 @@ class WriteBufferTest {
                 }));
             }
             for (Future<?> f : all) f.get(60, TimeUnit.SECONDS);
+            assertThat(stalled.getInputStream().readAllBytes()).as("the stalled client's echo: bytes lost or reordered")
+                    .isEqualTo(big);
+            stalledWriter.get();
             lb.awaitIdle();
             lb.assertAlive();
         }
