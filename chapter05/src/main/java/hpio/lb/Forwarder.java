@@ -135,7 +135,13 @@ final class Forwarder {
             if (flow.fromClient) stats.bytesToBackends += n; else stats.bytesToClients += n;
             lb.traffic(c);
             // Never write past bytes already waiting: that would reorder the stream.
-            int written = flow.hasOutput() ? 0 : sockets.write(flow.destinationFd(), readBuffer, 0, n);
+            int written;
+            try {
+                written = flow.hasOutput() ? 0 : sockets.write(flow.destinationFd(), readBuffer, 0, n);
+            } catch (IOException reset) {
+                destinationFailed(flow);    // EPIPE, ECONNRESET: as if its reset had been read
+                return c.state == Connection.OPEN ? Pump.EOF : Pump.CLOSED;
+            }
             if (written == Sockets.AGAIN) written = 0;
             if (written == n) return n;
             if (flow.queue == null) flow.queue = newQueue.apply(flow);
@@ -175,7 +181,12 @@ final class Forwarder {
     // snippet-start flush
     private void flush(Flow flow) throws IOException {
         boolean wasPaused = flow.paused;
-        if (flow.piped > 0) splicer.onWritable(flow); else flow.queue.onWritable();
+        try {
+            if (flow.piped > 0) splicer.onWritable(flow); else flow.queue.onWritable();
+        } catch (IOException reset) {
+            destinationFailed(flow);            // EPIPE, ECONNRESET: as if its reset had been read
+            return;
+        }
         if (!flow.hasOutput()) passOnEof(flow);
         // Un-paused: read now, with what arrived while we were not reading, rather
         // than wait a turn. (Putting READ back with epoll_ctl or EV_ADD also makes the
@@ -194,7 +205,7 @@ final class Forwarder {
      * blocked writing an answer nobody reads). The failed fd leaves the loop at once:
      * epoll and poll would report its error on every turn until then.
      */
-    private void sourceFailed(Flow flow) throws IOException {
+    void sourceFailed(Flow flow) throws IOException {
         Connection c = flow.connection;
         if (!flow.hasOutput() || flow.fromClient) {
             lb.release(c);
@@ -207,7 +218,19 @@ final class Forwarder {
         back.sourceEof = back.done = true;
         back.paused = back.watchingWrite = false;
         if (back.queue != null) back.queue.clear();
+        if (back.pipe != null) splicer.drop(back);      // --splice: bytes for the dead peer, closed with their pipe
         settle(c);
+    }
+
+    /**
+     * Writing to the flow's destination failed: that peer reset (EPIPE, ECONNRESET).
+     * It is the same event as a reset met while reading it, seen from the other
+     * side, and ends the same way ({@link #sourceFailed}): a backend's bytes held
+     * for the client are still delivered, a client's reset closes both sides.
+     */
+    void destinationFailed(Flow flow) throws IOException {
+        Connection c = flow.connection;
+        sourceFailed(flow.fromClient ? c.toClient : c.toBackend);
     }
 
     /** Half-close: once the source's EOF is reached and everything before it delivered, send FIN on. */

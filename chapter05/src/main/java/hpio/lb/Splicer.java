@@ -120,7 +120,14 @@ final class Splicer {
             flow.pipe = pipe;
             // The pipe is empty, so EAGAIN here can only mean the socket is (HAProxy has to
             // tell the two apart: it reads into a pipe that may hold bytes already).
-            int n = splice.toPipe(flow.sourceFd(), pipe, pipe.capacity());
+            int n;
+            try {
+                n = splice.toPipe(flow.sourceFd(), pipe, pipe.capacity());
+            } catch (IOException reset) {
+                giveBack(flow);                       // still empty
+                lb.forwarder().sourceFailed(flow);    // what the source sent before is still delivered
+                return c.state == Connection.OPEN ? Pump.EOF : Pump.CLOSED;
+            }
             if (n == Sockets.AGAIN || n == 0) {
                 giveBack(flow);
                 if (n == Sockets.AGAIN) return Pump.AGAIN;
@@ -133,7 +140,12 @@ final class Splicer {
             splicedBytes += n;
             if (flow.fromClient) stats.bytesToBackends += n; else stats.bytesToClients += n;
             lb.traffic(c);
-            drain(flow);
+            try {
+                drain(flow);
+            } catch (IOException reset) {
+                lb.forwarder().destinationFailed(flow);   // as a reset met reading it: see Forwarder
+                return c.state == Connection.OPEN ? Pump.EOF : Pump.CLOSED;
+            }
             if (flow.piped == 0) return n;
             // The destination is full: what is left in the pipe waits for WRITE, and the
             // source is not read meanwhile (its socket buffer fills, TCP slows the sender).
@@ -142,7 +154,7 @@ final class Splicer {
             lb.forwarder().settle(c);
             return flow.paused ? Pump.PAUSED : n;
         } catch (IOException e) {
-            lb.release(c);              // ECONNRESET, EPIPE, ...: close both; the pipe goes with them
+            lb.release(c);              // a pipe or the loop failed: close both; the pipe goes with them
             return Pump.CLOSED;
         }
     }

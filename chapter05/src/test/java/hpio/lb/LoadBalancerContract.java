@@ -190,7 +190,7 @@ abstract class LoadBalancerContract {
             served.setSoLinger(true, 0);
             served.close();                                   // RST; what the balancer had read is still owed
             writer.join();
-            long got = readPattern(client);
+            long got = readPattern(client, true);
             lb.awaitIdle();
             assertThat(got).as("bytes the client got, of those the balancer read from the backend")
                     .isEqualTo(lb.lb.group().sum().bytesToClients);
@@ -206,33 +206,7 @@ abstract class LoadBalancerContract {
     @Test
     void aBackendResetDoesNotDropWhatAWatermarkQueueHolds() throws Exception {
         int reply = 4 << 20;                                 // more than the kernel buffers between the balancer and the client
-        Hooks hooks = new Hooks(hpio.lb.hooks.ReadPolicy.LEVEL_TRIGGERED, port -> new hpio.lb.hooks.WriteQueue() {
-            private final hpio.net.IoBuffer held = hpio.net.IoBuffer.allocate(8 << 20);
-            private int offset;
-            private int length;
-
-            @Override public void hold(hpio.net.IoBuffer source, int from, int count) {
-                if (offset + length + count > held.capacity()) throw new IllegalStateException("test queue full");
-                source.copyTo(from, held, offset + length, count);
-                length += count;
-                port.watchWrite(true);                   // 8 MiB high watermark: never reached here
-            }
-
-            @Override public void onWritable() throws IOException {
-                int n = port.write(held, offset, length);
-                if (n <= 0) return;
-                offset += n;
-                length -= n;
-                if (length == 0) {
-                    offset = 0;
-                    port.watchWrite(false);
-                }
-            }
-
-            @Override public int size() { return length; }
-
-            @Override public void clear() { offset = length = 0; }
-        }, null, null, "a test", "");
+        Hooks hooks = new Hooks(hpio.lb.hooks.ReadPolicy.LEVEL_TRIGGERED, HoldsEverything::new, null, null, "a test", "");
         try (java.net.ServerSocket backend = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
              RunningBalancer lb = new RunningBalancer(config("127.0.0.1:" + backend.getLocalPort()), hooks);
              Socket client = new Socket()) {
@@ -249,9 +223,90 @@ abstract class LoadBalancerContract {
                     () -> lb.lb.maxBuffered() > 0 && lb.lb.group().sum().bytesToClients == reply);
             served.setSoLinger(true, 0);
             served.close();                                   // RST after the balancer read every byte
-            assertThat(readPattern(client)).as("bytes the client got of the " + reply + " the balancer read").isEqualTo(reply);
+            assertThat(readPattern(client, true)).as("bytes the client got of the " + reply + " the balancer read").isEqualTo(reply);
             lb.awaitIdle();
         }
+    }
+
+    /**
+     * The same reset, met while <em>writing</em>: the balancer holds part of the
+     * backend's reply for a slow client and part of the client's upload for a
+     * backend that stopped reading; the backend resets; the loop's next step for it
+     * is to flush the upload, and that write fails (EPIPE or ECONNRESET). It is the
+     * same event as a reset met reading, and ends the same way: the reply's held
+     * bytes are still the client's, then a FIN. Before the fix the failed write
+     * released the whole connection and the reply's tail with it.
+     */
+    @Test
+    void aBackendResetMetWhileWritingToItStillDeliversItsReply() throws Exception {
+        int reply = 4 << 20;
+        int upload = 6 << 20;                                // more than the balancer's send buffer (4 MiB at most) takes
+        Hooks hooks = new Hooks(hpio.lb.hooks.ReadPolicy.LEVEL_TRIGGERED, HoldsEverything::new, null, null, "a test", "");
+        try (java.net.ServerSocket backend = new java.net.ServerSocket();
+             Socket client = new Socket()) {
+            backend.setReceiveBufferSize(4096);                // inherited by the accepted socket: a backend that barely reads
+            backend.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+            try (RunningBalancer lb = new RunningBalancer(config("127.0.0.1:" + backend.getLocalPort()), hooks)) {
+                client.setReceiveBufferSize(4096);
+                client.connect(new java.net.InetSocketAddress("127.0.0.1", lb.port()), 10_000);
+                client.setSoTimeout((int) Peers.DEADLINE.toMillis());
+                client.getOutputStream().write('?');
+                Socket served = backend.accept();
+                served.getInputStream().read();
+                byte[] bytes = new byte[reply];
+                for (int i = 0; i < reply; i++) bytes[i] = (byte) (i % 251);
+                served.getOutputStream().write(bytes);
+                Peers.await("the balancer has read the whole reply and holds part of it",
+                        () -> lb.lb.maxBuffered() > 0 && lb.lb.group().sum().bytesToClients == reply);
+                Thread uploader = Thread.ofVirtual().start(() -> {
+                    try {
+                        client.getOutputStream().write(new byte[upload]);
+                    } catch (IOException e) {
+                        // the balancer closes the client's side once the reply is delivered
+                    }
+                });
+                Peers.await("the balancer has read the whole upload (so part of it waits for the backend)",
+                        () -> lb.lb.group().sum().bytesToBackends == 1L + upload);
+                served.setSoLinger(true, 0);
+                served.close();                               // RST, with WRITE watched on its fd: the flush meets it
+                assertThat(readPattern(client, true)).as("bytes the client got of the " + reply + " the balancer read")
+                        .isEqualTo(reply);
+                uploader.join();
+                lb.awaitIdle();
+            }
+        }
+    }
+
+    /** A write queue that holds whatever it is given and never pauses its source (a watermark never reached). */
+    static final class HoldsEverything implements hpio.lb.hooks.WriteQueue {
+        private final hpio.lb.hooks.FlowPort port;
+        private final hpio.net.IoBuffer held = hpio.net.IoBuffer.allocate(8 << 20);
+        private int offset;
+        private int length;
+
+        HoldsEverything(hpio.lb.hooks.FlowPort port) { this.port = port; }
+
+        @Override public void hold(hpio.net.IoBuffer source, int from, int count) {
+            if (offset + length + count > held.capacity()) throw new IllegalStateException("test queue full");
+            source.copyTo(from, held, offset + length, count);
+            length += count;
+            port.watchWrite(true);
+        }
+
+        @Override public void onWritable() throws IOException {
+            int n = port.write(held, offset, length);
+            if (n <= 0) return;
+            offset += n;
+            length -= n;
+            if (length == 0) {
+                offset = 0;
+                port.watchWrite(false);
+            }
+        }
+
+        @Override public int size() { return length; }
+
+        @Override public void clear() { offset = length = 0; }
     }
 
     /** Whether the balancer holds bytes a destination did not take yet (in user space; --splice: in a pipe). */
@@ -259,6 +314,16 @@ abstract class LoadBalancerContract {
 
     /** Reads until EOF or a reset, checking the i % 251 pattern; returns the count. */
     private static long readPattern(Socket s) throws IOException {
+        return readPattern(s, false);
+    }
+
+    /**
+     * As above; with {@code endsInFin}, the end must be a FIN, not a reset. After a
+     * backend's reset the client is sent what the backend sent before it, then a FIN:
+     * an RST would make the client's kernel throw away any of those bytes it had not
+     * yet handed to the client.
+     */
+    private static long readPattern(Socket s, boolean endsInFin) throws IOException {
         byte[] buf = new byte[64 * 1024];
         long got = 0;
         try {
@@ -268,7 +333,7 @@ abstract class LoadBalancerContract {
                 }
             }
         } catch (java.net.SocketException reset) {
-            // the count so far is the answer
+            if (endsInFin) throw new AssertionError("the client got a reset after " + got + " bytes, not a FIN", reset);
         }
         return got;
     }
