@@ -33,6 +33,8 @@ public final class LinuxIoUring {
     // ---- io_uring_setup flags (IORING_SETUP_*) ----
     public static final int IORING_SETUP_CQSIZE = 1 << 3;
     public static final int IORING_SETUP_CLAMP = 1 << 4;
+    /** Born disabled: IORING_REGISTER_ENABLE_RINGS later, from the thread that is to own it (SINGLE_ISSUER). */
+    public static final int IORING_SETUP_R_DISABLED = 1 << 6;
     public static final int IORING_SETUP_SUBMIT_ALL = 1 << 7;
     public static final int IORING_SETUP_COOP_TASKRUN = 1 << 8;
     public static final int IORING_SETUP_SINGLE_ISSUER = 1 << 12;
@@ -45,6 +47,9 @@ public final class LinuxIoUring {
     public static final int IORING_FEAT_POLL_32BITS = 1 << 6;
     public static final int IORING_FEAT_EXT_ARG = 1 << 8;
     public static final int IORING_FEAT_CQE_SKIP = 1 << 11;
+
+    // ---- io_uring_register opcodes ----
+    public static final int IORING_REGISTER_ENABLE_RINGS = 12;
 
     // ---- io_uring_enter flags ----
     public static final int IORING_ENTER_GETEVENTS = 1;
@@ -66,6 +71,7 @@ public final class LinuxIoUring {
     public static final byte IORING_OP_POLL_REMOVE = 7;
     public static final byte IORING_OP_ACCEPT = 13;
     public static final byte IORING_OP_ASYNC_CANCEL = 14;
+    public static final byte IORING_OP_LINK_TIMEOUT = 15;
     public static final byte IORING_OP_CONNECT = 16;
     public static final byte IORING_OP_SEND = 26;
     public static final byte IORING_OP_RECV = 27;

@@ -1,0 +1,132 @@
+package hpio.lb;
+
+import hpio.lb.CompletionConnection.Direction;
+import hpio.nativeio.Errno;
+import hpio.nativeio.Posix;
+import hpio.proactor.CompletionLoop;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The bytes of an open connection, both ways, as chains of operations: a RECV
+ * into the direction's buffer; on its CQE a SEND of exactly those bytes (the rest
+ * again after a short send); only then the next RECV. One operation per direction
+ * at a time: nothing is reordered, and a destination that does not read leaves
+ * its source unread, so the kernel's windows push back on the sender.
+ *
+ * <pre>
+ *   RECV(client, up.buffer) --n--&gt; SEND(backend, up.buffer, n) --&gt; RECV(client) ...
+ *   RECV(backend, down.buffer) --n--&gt; SEND(client, down.buffer, n) --&gt; RECV(backend) ...
+ *   res 0 (EOF): shutdown(SHUT_WR) of the destination, the direction is done
+ * </pre>
+ *
+ * <p>Failures end as on the reactor's path ({@link Forwarder#sourceFailed}): the
+ * backend's reset (met receiving from it or sending to it) still delivers what it
+ * had sent, then a FIN to the client; the client's reset closes both sides.
+ */
+final class CompletionFlows {
+    private final CompletionBalancer lb;
+    private final CompletionLoop loop;
+    private final Stats stats;
+    private final MemorySegment cs = Posix.newCallState(Arena.ofAuto());
+
+    CompletionFlows(CompletionBalancer lb, CompletionLoop loop, Stats stats) {
+        this.lb = lb;
+        this.loop = loop;
+        this.stats = stats;
+    }
+
+    /** Both sides connected: a RECV on each. */
+    void start(CompletionConnection c) throws IOException {
+        c.state = CompletionConnection.OPEN;
+        recv(c, c.up);
+        recv(c, c.down);
+    }
+
+    private void recv(CompletionConnection c, Direction d) throws IOException {
+        d.op = d.recvOp;
+        loop.recv(c.slot, d.recvOp, c.sourceFd(d), d.buffer.address(), (int) d.buffer.byteSize());
+    }
+
+    private void send(CompletionConnection c, Direction d) throws IOException {
+        d.op = d.sendOp;
+        loop.send(c.slot, d.sendOp, c.destinationFd(d), d.buffer.address() + d.offset, d.length - d.offset);
+    }
+
+    /** A RECV of {@code d} completed. */
+    // snippet-start completion-recv
+    void received(CompletionConnection c, Direction d, int res) throws IOException {
+        d.op = 0;
+        if (c.state != CompletionConnection.OPEN || d.done) return;   // closing: the caller settles
+        if (res > 0) {
+            if (d.fromClient) stats.bytesToBackends += res; else stats.bytesToClients += res;
+            d.offset = 0;
+            d.length = res;
+            send(c, d);                          // the buffer is the kernel's again until this CQE
+        } else if (res == 0 || d.ended) {
+            finish(c, d);                        // EOF, or the end of a source we stopped reading
+        } else if (d.fromClient) {
+            lb.abort(c);                         // the client reset: nobody is left to hear a reply
+        } else {
+            backendFailed(c);                    // the backend reset: what it sent is delivered already
+        }
+    }
+    // snippet-end completion-recv
+
+    /** A SEND of {@code d} completed. */
+    void sent(CompletionConnection c, Direction d, int res) throws IOException {
+        d.op = 0;
+        if (c.state != CompletionConnection.OPEN || d.done) return;
+        if (res < 0) {
+            if (d.fromClient) backendFailed(c); else lb.abort(c);   // EPIPE, ECONNRESET
+            return;
+        }
+        d.offset += res;
+        if (d.offset < d.length) {
+            // A short send: the kernel took what the destination's window had room
+            // for. The rest goes now; the source is not read until it has gone.
+            int held = d.length - d.offset;
+            if (held > stats.maxBuffered) stats.maxBuffered = held;
+            send(c, d);
+        } else if (d.ended) {
+            finish(c, d);
+        } else {
+            recv(c, d);
+        }
+    }
+
+    /**
+     * The backend failed (reset, refused a write): nothing more goes to it or
+     * comes from it. A SEND to the client still in flight carries the end of its
+     * reply: it completes, then the FIN. A RECV from it is cancelled; if it had
+     * bytes after all (the CQE raced the cancel) they are sent first.
+     */
+    void backendFailed(CompletionConnection c) throws IOException {
+        Direction up = c.up, down = c.down;
+        up.ended = up.done = true;
+        if (up.op != 0) loop.cancel(c.slot, up.op, CompletionConnection.OP_CANCEL);
+        down.ended = true;
+        if (down.op == down.recvOp) loop.cancel(c.slot, down.op, CompletionConnection.OP_CANCEL);
+        else if (down.op == 0) finish(c, down);
+    }
+
+    /** Everything the source of {@code d} sent is delivered: pass its FIN on. */
+    private void finish(CompletionConnection c, Direction d) {
+        d.ended = d.done = true;
+        // A destination already reset refuses with ENOTCONN: nothing to tell it.
+        if (Posix.shutdown(cs, c.destinationFd(d), Posix.SHUT_WR) < 0) {
+            int errno = Posix.errno(cs);
+            if (errno != Errno.ENOTCONN && errno != Errno.ECONNRESET && errno != Errno.EPIPE) {
+                lb.closeFailed("shutdown(fd=" + c.destinationFd(d) + ", SHUT_WR)", errno);
+            }
+        }
+    }
+
+    /** Cancels whatever of {@code c} is in flight (it is closing); the CQEs still arrive. */
+    void cancelAll(CompletionConnection c) throws IOException {
+        if (c.up.op != 0) loop.cancel(c.slot, c.up.op, CompletionConnection.OP_CANCEL);
+        if (c.down.op != 0) loop.cancel(c.slot, c.down.op, CompletionConnection.OP_CANCEL);
+        if (c.connecting) loop.cancel(c.slot, CompletionConnection.OP_CONNECT, CompletionConnection.OP_CANCEL);
+    }
+}
