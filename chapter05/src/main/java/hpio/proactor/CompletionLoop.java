@@ -199,6 +199,12 @@ public final class CompletionLoop implements AutoCloseable {
         counted(slot);
     }
 
+    /** A NOP carrying {@code userData} as given, uncounted: how a test forges a stale CQE. */
+    void forgedNop(long userData) throws IOException {
+        room(1);
+        ring.prepNop(userData);
+    }
+
     /** Operations of {@code slot} whose CQE has not arrived (cancels included). */
     public int inFlight(int slot) { return slot < inFlight.length ? inFlight[slot] : 0; }
 
@@ -319,6 +325,9 @@ public final class CompletionLoop implements AutoCloseable {
 
     /** Whether SINGLE_ISSUER | DEFER_TASKRUN took (Linux 6.1), else a plain ring. */
     public boolean singleIssuer() { return singleIssuer; }
+
+    /** Completions wait in the kernel's overflow list: the CQ was full when they came. */
+    public boolean cqOverflowPending() { return ring.cqOverflowPending(); }
 
     public int sqEntries() { return ring.sqEntries(); }
 
