@@ -142,6 +142,7 @@ public final class HighPerfLb implements Callable<Integer> {
     private static String available() {
         List<String> names = new ArrayList<>();
         for (String n : EventLoops.allNames()) if (EventLoops.isAvailable(n)) names.add(n);
+        if (LinuxIoUring.unavailableReason() == null) names.add(Balancer.COMPLETION);
         return String.join(", ", names);
     }
 

@@ -225,9 +225,7 @@ public final class CompletionLoop implements AutoCloseable {
     // ---------------------------------------------------------------- timers
 
     public long nanoTime() { return System.nanoTime(); }
-
     public void schedule(Timer t, long delay, TimeUnit unit) { timers.schedule(t, nanoTime() + unit.toNanos(delay)); }
-
     public void cancel(Timer t) { timers.cancel(t); }
 
     // ---------------------------------------------------------------- turning
@@ -317,20 +315,14 @@ public final class CompletionLoop implements AutoCloseable {
 
     /** io_uring_enter calls made so far (what a proxied request costs in system calls). */
     public long enters() { return enters; }
-
     public long completions() { return completions; }
-
     /** CQEs dropped as stale (an old generation). */
     public long staleCompletions() { return stale; }
-
     /** Whether SINGLE_ISSUER | DEFER_TASKRUN took (Linux 6.1), else a plain ring. */
     public boolean singleIssuer() { return singleIssuer; }
-
     /** Completions wait in the kernel's overflow list: the CQ was full when they came. */
     public boolean cqOverflowPending() { return ring.cqOverflowPending(); }
-
     public int sqEntries() { return ring.sqEntries(); }
-
     public int cqEntries() { return ring.cqEntries(); }
 
     /**
