@@ -52,6 +52,9 @@ public final class RunningBalancer implements AutoCloseable {
         }
     }
 
+    /** The thread run() runs on (a test reads what it allocated). */
+    public Thread thread() { return thread; }
+
     /** Whether run() is still going (it ends on stop(), or when a drain is over). */
     public boolean running() { return thread.isAlive(); }
 
