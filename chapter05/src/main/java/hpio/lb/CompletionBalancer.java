@@ -194,7 +194,6 @@ public final class CompletionBalancer implements Balancer, CompletionLoop.Handle
     }
 
     /** Closes both fds and gives the slot back: only with none of its operations in flight. */
-    // snippet-start completion-release
     private void release(CompletionConnection c) {
         if (!loop.retire(c.slot)) throw new IllegalStateException("slot " + c.slot + " has operations in flight");
         closeFd(c.clientFd);
@@ -203,7 +202,6 @@ public final class CompletionBalancer implements Balancer, CompletionLoop.Handle
         slots.giveBack(c);
         stats.activeConnections--;
     }
-    // snippet-end completion-release
 
     void closeFd(int fd) {
         if (fd >= 0 && Posix.close(cs, fd) < 0) closeFailed("close(fd=" + fd + ")", Posix.errno(cs));

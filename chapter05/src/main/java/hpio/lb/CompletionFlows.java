@@ -55,7 +55,6 @@ final class CompletionFlows {
     }
 
     /** A RECV of {@code d} completed. */
-    // snippet-start completion-recv
     void received(CompletionConnection c, Direction d, int res) throws IOException {
         d.op = 0;
         if (c.state != CompletionConnection.OPEN || d.done) return;   // closing: the caller settles
@@ -72,7 +71,6 @@ final class CompletionFlows {
             backendFailed(c);                    // the backend reset: what it sent is delivered already
         }
     }
-    // snippet-end completion-recv
 
     /** A SEND of {@code d} completed. */
     void sent(CompletionConnection c, Direction d, int res) throws IOException {
