@@ -186,6 +186,40 @@ class CompletionBalancerTest {
         }
     }
 
+    /**
+     * A backend that never answers the SYN (its accept queue is full): the
+     * CONNECT's linked timeout cancels it, the backend is marked down, and the
+     * client is served by the next one.
+     */
+    @Test
+    void aConnectTimeoutMarksTheBackendDownAndTheNextServes() throws Exception {
+        List<Socket> fillers = new java.util.ArrayList<>();
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             Peers.Echo echo = new Peers.Echo()) {
+            for (int i = 0; i < 4; i++) {
+                Socket s = new Socket();
+                try {
+                    s.connect(new InetSocketAddress("127.0.0.1", silent.getLocalPort()), 200);
+                } catch (IOException full) {
+                    // the queue is full: what the balancer's connect meets
+                }
+                fillers.add(s);
+            }
+            LbConfig cfg = LbConfig.defaults(0, List.of(new LbConfig.UpstreamSpec("127.0.0.1", silent.getLocalPort(), 1),
+                    new LbConfig.UpstreamSpec("127.0.0.1", echo.port(), 1)))
+                    .withEventBackend(Balancer.COMPLETION).withTimeouts(300, 10);
+            try (RunningBalancer lb = new RunningBalancer(cfg); Socket s = Peers.client(lb.port())) {
+                s.getOutputStream().write("served".getBytes());
+                s.shutdownOutput();
+                assertThat(new String(s.getInputStream().readAllBytes())).isEqualTo("served");
+                assertThat(lb.lb.upstreams().get(0).failures()).isEqualTo(1);
+                assertThat(lb.log()).contains("connect timed out after 300 ms").contains("skipping it for 10 s");
+            }
+        } finally {
+            for (Socket s : fillers) s.close();
+        }
+    }
+
     /** 16 MiB each way through one connection, checked by SHA-256. */
     @Test
     void sixteenMebibytesEachWayArriveByteExact() throws Exception {

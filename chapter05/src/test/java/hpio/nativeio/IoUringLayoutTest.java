@@ -79,6 +79,8 @@ class IoUringLayoutTest {
         assertThat(LinuxIoUring.IO_URING_GETEVENTS_ARG.byteSize()).isEqualTo(24);
         assertThat(offset(LinuxIoUring.IO_URING_GETEVENTS_ARG, "ts")).isEqualTo(16);
         assertThat(LinuxIoUring.KERNEL_TIMESPEC.byteSize()).isEqualTo(16);
+        assertThat(offset(LinuxIoUring.KERNEL_TIMESPEC, "tv_sec")).isZero();       // __kernel_time64_t
+        assertThat(offset(LinuxIoUring.KERNEL_TIMESPEC, "tv_nsec")).isEqualTo(8);  // long long, also on 32-bit
     }
 
     @Test

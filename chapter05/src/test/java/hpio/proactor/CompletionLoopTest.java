@@ -165,6 +165,48 @@ class CompletionLoopTest {
         }
     }
 
+    /**
+     * A CONNECT that gets no answer is cancelled by its linked timeout: the
+     * CONNECT's CQE is -ECANCELED, the timeout's -ETIME. No answer: a listener
+     * whose accept queue is full drops the SYN (and the SYN's retries come later
+     * than the 200 ms given here).
+     */
+    @Test
+    void aConnectPastItsLinkedTimeoutIsCancelled() throws Exception {
+        open(8, 0);
+        List<Socket> fillers = new ArrayList<>();
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            for (int i = 0; i < 4; i++) {
+                Socket s = new Socket();
+                try {
+                    s.connect(new InetSocketAddress("127.0.0.1", server.getLocalPort()), 200);
+                } catch (IOException full) {
+                    // the queue is full: what the connect below needs
+                }
+                fillers.add(s);
+            }
+            MemorySegment sa = arena.allocate(hpio.nativeio.Posix.SOCKADDR_IN_SIZE, 8);
+            hpio.nativeio.Posix.encodeSockaddrIn(sa, 0x7f00_0001, server.getLocalPort());
+            MemorySegment ts = arena.allocate(LinuxIoUring.KERNEL_TIMESPEC);
+            ts.set(ValueLayout.JAVA_LONG, 8, 200_000_000L);
+            MemorySegment cs = hpio.nativeio.Posix.newCallState(arena);
+            int fd = hpio.nativeio.Posix.socket(cs, hpio.nativeio.Posix.AF_INET,
+                    hpio.nativeio.Posix.SOCK_STREAM | hpio.nativeio.Posix.SOCK_CLOEXEC, 0);
+            assertThat(fd).isNotNegative();
+            try {
+                loop.connect(1, 2, 3, fd, sa.address(), (int) hpio.nativeio.Posix.SOCKADDR_IN_SIZE, ts.address());
+                turnUntil(2);
+                assertThat(seen).extracting(s -> s[1] + ":" + s[2])
+                        .containsExactlyInAnyOrder("2:-" + LinuxIoUring.ECANCELED, "3:-" + LinuxIoUring.ETIME);
+                assertThat(loop.inFlight(1)).isZero();
+            } finally {
+                hpio.nativeio.Posix.close(cs, fd);
+            }
+        } finally {
+            for (Socket s : fillers) s.close();
+        }
+    }
+
     /** wakeup() from another thread ends a wait that has no timeout. */
     @Test
     void aWakeUpFromAnotherThreadEndsTheWait() throws Exception {
