@@ -2,6 +2,8 @@ package hpio.lb;
 
 import hpio.loop.Timer;
 import hpio.nativeio.Errno;
+import hpio.nativeio.IoUringBufRing;
+import hpio.nativeio.NativeIOException;
 import hpio.nativeio.Posix;
 import hpio.net.NativeSockets;
 import hpio.net.OpenFiles;
@@ -47,6 +49,8 @@ public final class CompletionBalancer implements Balancer, CompletionLoop.Handle
     private final CompletionAcceptor acceptor;
     private final CompletionConnector connector;
     private final CompletionFlows flows;
+    private final IoUringBufRing pool;                   // null where the kernel has no provided-buffer rings
+    private String poolRefusal;
     private final MemorySegment cs = Posix.newCallState(Arena.ofAuto());
     private final Timer statusTimer = new Timer(this::printStatus);
     private final int port;
@@ -77,18 +81,35 @@ public final class CompletionBalancer implements Balancer, CompletionLoop.Handle
             throw e;
         }
         loop.handler(this);
-        slots = new CompletionSlots(capacity, BUFFER_SIZE);
-        flows = new CompletionFlows(this, loop, stats);
+        pool = sharedBuffers(loop);
+        slots = new CompletionSlots(capacity, BUFFER_SIZE, pool == null);
+        flows = new CompletionFlows(this, loop, stats, pool, slots, BUFFER_SIZE);
         connector = new CompletionConnector(this, loop, upstreams, algorithm, stats, rateLimited, log, config);
         acceptor = new CompletionAcceptor(this, loop, slots, stats, rateLimited, listenFd,
                 algorithm instanceof Algorithm.IpHash);
         log.printf("high_perf_lb: listening on %s:%d with %s, %s over %d backend(s), pool of up to %d connections,"
-                        + " made as needed (%s); %d KiB of buffers per connection, ring of %d SQEs%s%n",
+                        + " made as needed (%s); %s, ring of %d SQEs%s%n",
                 config.bindAddress(), port, NAME, algorithm.name(), upstreams.length, capacity, files.describe(),
-                2 * BUFFER_SIZE / 1024, loop.sqEntries(),
+                pool != null ? "a shared pool of " + pool.count() + " buffers of " + BUFFER_SIZE / 1024 + " KiB"
+                        : 2 * BUFFER_SIZE / 1024 + " KiB of buffers per connection (no provided buffers: "
+                        + poolRefusal + ")", loop.sqEntries(),
                 loop.singleIssuer() ? " (SINGLE_ISSUER, DEFER_TASKRUN)" : "");
         if (config.bindAddress().equals("127.0.0.1")) {
             log.println("high_perf_lb: loopback only; use --bind 0.0.0.0 to listen on all interfaces");
+        }
+    }
+
+    /**
+     * The shared pool of receive buffers, {@code -Dhpio.completion.buffers} of them (512;
+     * a test makes it tiny), or null before Linux 5.19 (each slot then has its own).
+     */
+    private IoUringBufRing sharedBuffers(CompletionLoop loop) {
+        int count = Integer.getInteger("hpio.completion.buffers", 512);
+        try {
+            return loop.provideBuffers(0, count, BUFFER_SIZE);
+        } catch (NativeIOException e) {
+            poolRefusal = e.getMessage() + "; needs Linux 5.19";
+            return null;
         }
     }
 
@@ -127,7 +148,10 @@ public final class CompletionBalancer implements Balancer, CompletionLoop.Handle
         closeListener();
         boolean drained = loop.totalInFlight() == 0;
         loop.close();
-        if (drained) slots.free();
+        if (drained) {
+            slots.free();
+            if (pool != null) pool.close();
+        }
         else log.println("high_perf_lb: " + loop.totalInFlight() + " operations still in flight at stop; their buffers are kept");
     }
 
@@ -152,9 +176,9 @@ public final class CompletionBalancer implements Balancer, CompletionLoop.Handle
         CompletionConnection c = slots.get(slot);
         switch (op) {
             case CompletionConnection.OP_CONNECT -> connector.connected(c, res);
-            case CompletionConnection.OP_RECV_CLIENT -> flows.received(c, c.up, res);
+            case CompletionConnection.OP_RECV_CLIENT -> flows.received(c, c.up, res, cqeFlags);
             case CompletionConnection.OP_SEND_BACKEND -> flows.sent(c, c.up, res);
-            case CompletionConnection.OP_RECV_BACKEND -> flows.received(c, c.down, res);
+            case CompletionConnection.OP_RECV_BACKEND -> flows.received(c, c.down, res, cqeFlags);
             case CompletionConnection.OP_SEND_CLIENT -> flows.sent(c, c.down, res);
             default -> { }                                  // a connect's timeout, a cancel: only counted
         }
@@ -198,6 +222,7 @@ public final class CompletionBalancer implements Balancer, CompletionLoop.Handle
         if (!loop.retire(c.slot)) throw new IllegalStateException("slot " + c.slot + " has operations in flight");
         closeFd(c.clientFd);
         closeFd(c.backendFd);
+        flows.released(c);
         c.reset();
         slots.giveBack(c);
         stats.activeConnections--;

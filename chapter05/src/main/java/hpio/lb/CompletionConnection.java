@@ -4,9 +4,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * One proxied client on the completion path: its two fds and the two directions
- * between them, each with a buffer of its own that the kernel fills (RECV) and
- * empties (SEND). Made once per slot by {@link CompletionSlots}, with its buffers,
- * and reused; nothing here is allocated per connection or per operation.
+ * between them, each with the buffer the kernel fills (RECV) and empties (SEND).
+ * Made once per slot by {@link CompletionSlots} and reused; nothing here is
+ * allocated per connection or per operation.
  *
  * <p>An operation's code says which direction and what: the CQE's user_data
  * carries it ({@link hpio.proactor.CompletionLoop}), so a completion finds its
@@ -28,27 +28,33 @@ final class CompletionConnection {
     static final int CLOSING = 3;            // being closed: waiting for the CQEs of what is in flight
 
     /**
-     * One direction: a RECV from its source into {@link #buffer}, then SENDs of
-     * exactly those bytes to its destination, then the next RECV. At most one
-     * operation of a direction is in flight, so bytes cannot be reordered and a
-     * destination that does not read stops its source being read (backpressure).
+     * One direction: a RECV from its source, then SENDs of exactly those bytes to
+     * its destination, then the next RECV. At most one operation of a direction is
+     * in flight, so bytes cannot be reordered and a destination that does not read
+     * stops its source being read (backpressure). The bytes are in a buffer of the
+     * shared pool the kernel picked for the RECV ({@link #pooled}, from its CQE to
+     * the end of the last SEND of them), or in a buffer of the slot's own
+     * ({@link #own}: where the kernel has no provided buffers, or once the pool ran
+     * dry for this slot).
      */
     static final class Direction {
         final boolean fromClient;
         final int recvOp;
         final int sendOp;
-        final MemorySegment buffer;          // the kernel's while {@link #op} is set
+        MemorySegment own;                   // the slot's own buffer, or null; kept for the slot's life
+        int pooled = -1;                     // id of the pool's buffer holding the bytes, or -1
+        long address;                        // where the bytes are: in own, or in the pooled buffer
         int op;                              // the operation in flight, 0 if none
         int offset;                          // [offset, length): received, not yet sent
         int length;
         boolean ended;                       // no more RECVs: its source ended or failed
         boolean done;                        // nothing more to do: FIN passed on, or its peer is gone
 
-        Direction(boolean fromClient, MemorySegment buffer) {
+        Direction(boolean fromClient, MemorySegment own) {
             this.fromClient = fromClient;
             this.recvOp = fromClient ? OP_RECV_CLIENT : OP_RECV_BACKEND;
             this.sendOp = fromClient ? OP_SEND_BACKEND : OP_SEND_CLIENT;
-            this.buffer = buffer;
+            this.own = own;
         }
 
         void reset() {

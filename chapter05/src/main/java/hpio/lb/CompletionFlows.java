@@ -1,7 +1,12 @@
 package hpio.lb;
 
+import static hpio.nativeio.LinuxIoUring.IORING_CQE_BUFFER_SHIFT;
+import static hpio.nativeio.LinuxIoUring.IORING_CQE_F_BUFFER;
+
 import hpio.lb.CompletionConnection.Direction;
 import hpio.nativeio.Errno;
+import hpio.nativeio.IoUringBufRing;
+import hpio.nativeio.LinuxIoUring;
 import hpio.nativeio.Posix;
 import hpio.proactor.CompletionLoop;
 import java.io.IOException;
@@ -9,17 +14,25 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The bytes of an open connection, both ways, as chains of operations: a RECV
- * into the direction's buffer; on its CQE a SEND of exactly those bytes (the rest
- * again after a short send); only then the next RECV. One operation per direction
- * at a time: nothing is reordered, and a destination that does not read leaves
- * its source unread, so the kernel's windows push back on the sender.
+ * The bytes of an open connection, both ways, as chains of operations: a RECV;
+ * on its CQE a SEND of exactly those bytes (the rest again after a short send);
+ * only then the next RECV. One operation per direction at a time: nothing is
+ * reordered, and a destination that does not read leaves its source unread, so
+ * the kernel's windows push back on the sender.
  *
  * <pre>
- *   RECV(client, up.buffer) --n--&gt; SEND(backend, up.buffer, n) --&gt; RECV(client) ...
- *   RECV(backend, down.buffer) --n--&gt; SEND(client, down.buffer, n) --&gt; RECV(backend) ...
+ *   RECV(client) --n bytes in buffer b--&gt; SEND(backend, b, n) --&gt; b back --&gt; RECV(client) ...
+ *   RECV(backend) --m bytes in buffer b'--&gt; SEND(client, b', m) --&gt; b' back --&gt; RECV(backend) ...
  *   res 0 (EOF): shutdown(SHUT_WR) of the destination, the direction is done
  * </pre>
+ *
+ * <p>The buffer is one of the shared pool's ({@link IoUringBufRing}), picked by
+ * the kernel when bytes arrive, so a connection waiting for bytes holds none. It
+ * goes back to the pool when the last SEND of its bytes has completed (or at
+ * close, after the last CQE). Should the pool be empty when bytes arrive
+ * (-ENOBUFS), that slot gets buffers of its own and keeps them: no connection
+ * waits on others for memory. Without a pool (before Linux 5.19) every slot has
+ * its own.
  *
  * <p>Failures end as on the reactor's path ({@link Forwarder#sourceFailed}): the
  * backend's reset (met receiving from it or sending to it) still delivers what it
@@ -29,12 +42,20 @@ final class CompletionFlows {
     private final CompletionBalancer lb;
     private final CompletionLoop loop;
     private final Stats stats;
+    private final IoUringBufRing pool;           // null: each slot has buffers of its own
+    private final CompletionSlots slots;
+    private final int bufferSize;
     private final MemorySegment cs = Posix.newCallState(Arena.ofAuto());
+    private volatile int pooledHeld;             // pool buffers we hold (between their RECV's CQE and give-back)
 
-    CompletionFlows(CompletionBalancer lb, CompletionLoop loop, Stats stats) {
+    CompletionFlows(CompletionBalancer lb, CompletionLoop loop, Stats stats, IoUringBufRing pool,
+                    CompletionSlots slots, int bufferSize) {
         this.lb = lb;
         this.loop = loop;
         this.stats = stats;
+        this.pool = pool;
+        this.slots = slots;
+        this.bufferSize = bufferSize;
     }
 
     /** Both sides connected: a RECV on each. */
@@ -46,23 +67,37 @@ final class CompletionFlows {
 
     private void recv(CompletionConnection c, Direction d) throws IOException {
         d.op = d.recvOp;
-        loop.recv(c.slot, d.recvOp, c.sourceFd(d), d.buffer.address(), (int) d.buffer.byteSize());
+        if (d.own != null) loop.recv(c.slot, d.recvOp, c.sourceFd(d), d.own.address(), bufferSize);
+        else loop.recv(c.slot, d.recvOp, c.sourceFd(d), bufferSize, pool);
     }
 
     private void send(CompletionConnection c, Direction d) throws IOException {
         d.op = d.sendOp;
-        loop.send(c.slot, d.sendOp, c.destinationFd(d), d.buffer.address() + d.offset, d.length - d.offset);
+        loop.send(c.slot, d.sendOp, c.destinationFd(d), d.address + d.offset, d.length - d.offset);
     }
 
     /** A RECV of {@code d} completed. */
-    void received(CompletionConnection c, Direction d, int res) throws IOException {
+    void received(CompletionConnection c, Direction d, int res, int cqeFlags) throws IOException {
         d.op = 0;
-        if (c.state != CompletionConnection.OPEN || d.done) return;   // closing: the caller settles
+        if ((cqeFlags & IORING_CQE_F_BUFFER) != 0) {
+            d.pooled = cqeFlags >>> IORING_CQE_BUFFER_SHIFT;     // ours until we give it back
+            pooledHeld++;                                         // one writer, the loop's thread
+            d.address = pool.address(d.pooled);
+        } else if (d.own != null) {
+            d.address = d.own.address();
+        }
+        if (c.state != CompletionConnection.OPEN || d.done) return;   // closing: released after the last CQE
         if (res > 0) {
             if (d.fromClient) stats.bytesToBackends += res; else stats.bytesToClients += res;
             d.offset = 0;
             d.length = res;
             send(c, d);                          // the buffer is the kernel's again until this CQE
+            return;
+        }
+        giveBack(d);
+        if (res == -LinuxIoUring.ENOBUFS && !d.ended) {
+            ownBuffers(c);                       // the pool ran dry: this slot stops depending on it
+            recv(c, d);
         } else if (res == 0 || d.ended) {
             finish(c, d);                        // EOF, or the end of a source we stopped reading
         } else if (d.fromClient) {
@@ -87,11 +122,33 @@ final class CompletionFlows {
             int held = d.length - d.offset;
             if (held > stats.maxBuffered) stats.maxBuffered = held;
             send(c, d);
-        } else if (d.ended) {
-            finish(c, d);
-        } else {
-            recv(c, d);
+            return;
         }
+        giveBack(d);                             // every byte of it sent: the pool's again
+        if (d.ended) finish(c, d); else recv(c, d);
+    }
+
+    private void giveBack(Direction d) {
+        if (d.pooled < 0) return;
+        pool.giveBack(d.pooled);
+        d.pooled = -1;
+        pooledHeld--;
+    }
+
+    /** Buffers of the shared pool held now (0 once every connection is closed). */
+    int pooledHeld() { return pooledHeld; }
+
+    /** Gives back what {@code c} holds of the pool: only once none of its operations is in flight. */
+    void released(CompletionConnection c) {
+        giveBack(c.up);
+        giveBack(c.down);
+    }
+
+    private void ownBuffers(CompletionConnection c) throws IOException {
+        if (c.up.own == null) c.up.own = slots.buffer();
+        if (c.down.own == null) c.down.own = slots.buffer();
+        // This connection goes (the loop's handler failure path), not the balancer.
+        if (c.up.own == null || c.down.own == null) throw new IOException("no memory left for a connection's buffers");
     }
 
     /**

@@ -8,6 +8,7 @@ import hpio.loop.Timer;
 import hpio.loop.TimerQueue;
 import hpio.loop.backends.FdWaker;
 import hpio.nativeio.Errno;
+import hpio.nativeio.IoUringBufRing;
 import hpio.nativeio.IoUringRing;
 import hpio.nativeio.LinuxIoUring;
 import hpio.nativeio.NativeIOException;
@@ -135,25 +136,38 @@ public final class CompletionLoop implements AutoCloseable {
         }
     }
 
-    private void counted(int slot) {
+    /** Room for one SQE, and the user_data of {@code slot}'s {@code op}, counted in flight from now. */
+    private long sqe(int slot, int op) throws IOException {
+        long ud = userData(slot, op);
+        room(1);
         inFlight[slot]++;
         totalInFlight++;
+        return ud;
     }
 
     /** IORING_OP_RECV into {@code len} bytes at {@code buf}, which stay the kernel's until the CQE. */
     public void recv(int slot, int op, int fd, long buf, int len) throws IOException {
-        long ud = userData(slot, op);
-        room(1);
-        ring.prepRecv(fd, buf, len, 0, ud);
-        counted(slot);
+        ring.prepRecv(fd, buf, len, 0, sqe(slot, op));
+    }
+
+    /**
+     * IORING_OP_RECV of at most {@code len} bytes into a buffer the kernel picks from
+     * {@code buffers} when they arrive; the CQE names it (IORING_CQE_F_BUFFER).
+     */
+    public void recv(int slot, int op, int fd, int len, IoUringBufRing buffers) throws IOException {
+        ring.prepRecv(fd, 0, len, 0, sqe(slot, op));
+        ring.lastSqeFlags(LinuxIoUring.IOSQE_BUFFER_SELECT);
+        ring.lastSqeBufGroup(buffers.group());
+    }
+
+    /** Lends the ring {@code count} buffers of {@code size} bytes as group {@code group} (Linux 5.19). */
+    public IoUringBufRing provideBuffers(int group, int count, int size) throws NativeIOException {
+        return new IoUringBufRing(ring.fd(), group, count, size);
     }
 
     /** IORING_OP_SEND of {@code len} bytes at {@code buf}; they must stay untouched until the CQE. */
     public void send(int slot, int op, int fd, long buf, int len) throws IOException {
-        long ud = userData(slot, op);
-        room(1);
-        ring.prepSend(fd, buf, len, Posix.MSG_NOSIGNAL, ud);
-        counted(slot);
+        ring.prepSend(fd, buf, len, Posix.MSG_NOSIGNAL, sqe(slot, op));
     }
 
     /**
@@ -161,10 +175,7 @@ public final class CompletionLoop implements AutoCloseable {
      * while IORING_CQE_F_MORE is set (5.19), the peer's address then not reported.
      */
     public void accept(int slot, int op, int listenFd, long addr, long addrLen, boolean multishot) throws IOException {
-        long ud = userData(slot, op);
-        room(1);
-        ring.prepAccept(listenFd, addr, addrLen, Posix.SOCK_CLOEXEC, multishot, ud);
-        counted(slot);
+        ring.prepAccept(listenFd, addr, addrLen, Posix.SOCK_CLOEXEC, multishot, sqe(slot, op));
     }
 
     /**
@@ -174,29 +185,20 @@ public final class CompletionLoop implements AutoCloseable {
      */
     public void connect(int slot, int op, int timeoutOp, int fd, long sockaddr, int len, long timespec)
             throws IOException {
-        long ud = userData(slot, op), tud = userData(slot, timeoutOp);
         room(2);
-        ring.prepConnect(fd, sockaddr, len, ud);
+        ring.prepConnect(fd, sockaddr, len, sqe(slot, op));
         ring.lastSqeFlags(IOSQE_IO_LINK);
-        counted(slot);
-        ring.prepLinkTimeout(timespec, tud);
-        counted(slot);
+        ring.prepLinkTimeout(timespec, sqe(slot, timeoutOp));
     }
 
     /** IORING_OP_ASYNC_CANCEL of {@code slot}'s {@code targetOp}; its own CQE (op {@code cancelOp}) is counted too. */
     public void cancel(int slot, int targetOp, int cancelOp) throws IOException {
-        long target = userData(slot, targetOp), ud = userData(slot, cancelOp);
-        room(1);
-        ring.prepCancel(target, 0, ud);
-        counted(slot);
+        ring.prepCancel(userData(slot, targetOp), 0, sqe(slot, cancelOp));
     }
 
-    /** IORING_OP_NOP: completes at once (tests; a turn's worth of work). */
+    /** IORING_OP_NOP: completes at once (tests). */
     public void nop(int slot, int op) throws IOException {
-        long ud = userData(slot, op);
-        room(1);
-        ring.prepNop(ud);
-        counted(slot);
+        ring.prepNop(sqe(slot, op));
     }
 
     /** A NOP carrying {@code userData} as given, uncounted: how a test forges a stale CQE. */

@@ -95,6 +95,7 @@ class CompletionBalancerTest {
             assertThat(lb.lb.poolFree()).isEqualTo(lb.lb.poolCapacity());
             assertThat(lb.lb.handlerFailures()).isZero();
             assertThat(inside(lb).loop().staleCompletions()).as("CQEs of a retired slot").isZero();
+            assertThat(inside(lb).flows().pooledHeld()).as("pool buffers not given back").isZero();
             lb.assertAlive();
         }
     }
@@ -160,6 +161,7 @@ class CompletionBalancerTest {
             }
             lb.awaitIdle();
             assertThat(got).as("bytes the client got, then a FIN").isEqualTo(lb.lb.bytesToClients()).isPositive();
+            assertThat(inside(lb).flows().pooledHeld()).as("pool buffers not given back").isZero();
         }
     }
 
@@ -217,6 +219,41 @@ class CompletionBalancerTest {
             }
         } finally {
             for (Socket s : fillers) s.close();
+        }
+    }
+
+    /**
+     * A shared pool of two buffers under 32 concurrent transfers: the kernel finds
+     * it empty (-ENOBUFS) and those slots get buffers of their own; every byte still
+     * arrives, and every pooled buffer comes back.
+     */
+    @Test
+    void anEmptyPoolGivesSlotsBuffersOfTheirOwnAndLosesNoByte() throws Exception {
+        System.setProperty("hpio.completion.buffers", "2");
+        RunningBalancer started;
+        Peers.Echo echo = new Peers.Echo();
+        try {
+            started = new RunningBalancer(config(echo));
+        } finally {
+            System.clearProperty("hpio.completion.buffers");
+        }
+        try (echo; RunningBalancer lb = started;
+             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            assertThat(lb.log()).contains("a shared pool of 2 buffers");
+            Random random = new Random(3);
+            List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                byte[] payload = new byte[1 + random.nextInt(2 << 20)];
+                random.nextBytes(payload);
+                byte[] expected = MessageDigest.getInstance("SHA-256").digest(payload);
+                results.add(pool.submit(() ->
+                        MessageDigest.isEqual(expected, LoadBalancerContract.echoThrough(lb.port(), payload, false))));
+            }
+            for (var r : results) assertThat(r.get()).as("SHA-256 of the echo").isTrue();
+            lb.awaitIdle();
+            assertThat(inside(lb).slots().ownBuffersMade()).as("buffers made when the pool ran dry").isPositive();
+            assertThat(inside(lb).flows().pooledHeld()).as("pool buffers not given back").isZero();
+            lb.assertAlive();
         }
     }
 
