@@ -158,6 +158,11 @@ public final class LinuxIoUring {
             JAVA_LONG.withName("sigmask"), JAVA_INT.withName("sigmask_sz"),
             JAVA_INT.withName("min_wait_usec"), JAVA_LONG.withName("ts"));
 
+    /** {@code struct __kernel_timespec}: two 64-bit fields on every architecture. */
+    public static final StructLayout KERNEL_TIMESPEC = MemoryLayout.structLayout(
+            JAVA_LONG.withName("tv_sec"), JAVA_LONG.withName("tv_nsec"));
+    // snippet-end io-uring-layouts
+
     /** {@code struct io_uring_buf_reg}: the argument of IORING_REGISTER_PBUF_RING, 40 bytes. */
     public static final StructLayout IO_URING_BUF_REG = MemoryLayout.structLayout(
             JAVA_LONG.withName("ring_addr"), JAVA_INT.withName("ring_entries"), JAVA_SHORT.withName("bgid"),
@@ -170,11 +175,6 @@ public final class LinuxIoUring {
     public static final StructLayout IO_URING_BUF = MemoryLayout.structLayout(
             JAVA_LONG.withName("addr"), JAVA_INT.withName("len"), JAVA_SHORT.withName("bid"),
             JAVA_SHORT.withName("resv"));
-
-    /** {@code struct __kernel_timespec}: two 64-bit fields on every architecture. */
-    public static final StructLayout KERNEL_TIMESPEC = MemoryLayout.structLayout(
-            JAVA_LONG.withName("tv_sec"), JAVA_LONG.withName("tv_nsec"));
-    // snippet-end io-uring-layouts
 
     // The field offsets the ring uses, read from the layouts so there is one truth.
     static long off(StructLayout l, String... path) {
