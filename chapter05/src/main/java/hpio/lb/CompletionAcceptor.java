@@ -97,7 +97,16 @@ final class CompletionAcceptor {
         c.state = CompletionConnection.CONNECTING;
         c.clientFd = client;
         c.clientIpv4 = multishot ? 0 : Posix.sockaddrInAddress(peer);
-        lb.connector().connect(c);
+        try {
+            lb.connector().connect(c);
+        } catch (IOException | RuntimeException e) {
+            lb.onFailure(c.slot, e);             // that client goes; accepting goes on
+        }
+    }
+
+    /** Handling an accept's CQE threw: accepting resumes after the pause, rather than never. */
+    void failed() {
+        if (open && !armed && !resume.isScheduled()) loop.schedule(resume, PAUSE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private void resume() {

@@ -191,7 +191,7 @@ public final class CompletionBalancer implements Balancer, CompletionLoop.Handle
         rateLimited.log(RateLimitedLog.Kind.FAILURE, "high_perf_lb: a completion handler threw " + cause
                 + "; closing its connection");
         try {
-            if (slot != CompletionAcceptor.SLOT) abort(slots.get(slot));
+            if (slot == CompletionAcceptor.SLOT) acceptor.failed(); else abort(slots.get(slot));
         } catch (IOException | RuntimeException e) {
             rateLimited.log(RateLimitedLog.Kind.FAILURE, "high_perf_lb: closing after a failure: " + e);
         }
