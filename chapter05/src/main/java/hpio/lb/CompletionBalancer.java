@@ -90,7 +90,7 @@ public final class CompletionBalancer implements Balancer, CompletionLoop.Handle
         log.printf("high_perf_lb: listening on %s:%d with %s, %s over %d backend(s), pool of up to %d connections,"
                         + " made as needed (%s); %s, ring of %d SQEs%s%n",
                 config.bindAddress(), port, NAME, algorithm.name(), upstreams.length, capacity, files.describe(),
-                pool != null ? "a shared pool of " + pool.count() + " buffers of " + BUFFER_SIZE / 1024 + " KiB"
+                pool != null ? "a shared pool of up to " + pool.count() + " buffers of " + BUFFER_SIZE / 1024 + " KiB"
                         : 2 * BUFFER_SIZE / 1024 + " KiB of buffers per connection (no provided buffers: "
                         + poolRefusal + ")", loop.sqEntries(),
                 loop.singleIssuer() ? " (SINGLE_ISSUER, DEFER_TASKRUN)" : "");
@@ -106,7 +106,7 @@ public final class CompletionBalancer implements Balancer, CompletionLoop.Handle
     private IoUringBufRing sharedBuffers(CompletionLoop loop) {
         int count = Integer.getInteger("hpio.completion.buffers", 512);
         try {
-            return loop.provideBuffers(0, count, BUFFER_SIZE);
+            return loop.provideBuffers(0, count, BUFFER_SIZE, Math.min(count, CompletionFlows.POOL_STEP));
         } catch (NativeIOException e) {
             poolRefusal = e.getMessage() + "; needs Linux 5.19";
             return null;
@@ -248,6 +248,9 @@ public final class CompletionBalancer implements Balancer, CompletionLoop.Handle
     CompletionLoop loop() { return loop; }
 
     CompletionSlots slots() { return slots; }
+
+    /** The shared pool of receive buffers; null where the kernel has none. */
+    IoUringBufRing pool() { return pool; }
 
     private void printStatus() {
         log.println(statusLine());

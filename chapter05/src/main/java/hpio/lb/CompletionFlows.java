@@ -29,16 +29,20 @@ import java.lang.foreign.MemorySegment;
  * <p>The buffer is one of the shared pool's ({@link IoUringBufRing}), picked by
  * the kernel when bytes arrive, so a connection waiting for bytes holds none. It
  * goes back to the pool when the last SEND of its bytes has completed (or at
- * close, after the last CQE). Should the pool be empty when bytes arrive
- * (-ENOBUFS), that slot gets buffers of its own and keeps them: no connection
- * waits on others for memory. Without a pool (before Linux 5.19) every slot has
- * its own.
+ * close, after the last CQE). The pool lends the kernel a few buffers at
+ * first and more each time it finds none (-ENOBUFS), so the memory touched
+ * follows the most bytes in flight at once; with all of its buffers out, that
+ * slot gets buffers of its own and keeps them: no connection waits on others
+ * for memory. Without a pool (before Linux 5.19) every slot has its own.
  *
  * <p>Failures end as on the reactor's path ({@link Forwarder#sourceFailed}): the
  * backend's reset (met receiving from it or sending to it) still delivers what it
  * had sent, then a FIN to the client; the client's reset closes both sides.
  */
 final class CompletionFlows {
+    /** Buffers the shared pool lends the kernel at first, and adds each time it runs dry. */
+    static final int POOL_STEP = 16;
+
     private final CompletionBalancer lb;
     private final CompletionLoop loop;
     private final Stats stats;
@@ -96,7 +100,9 @@ final class CompletionFlows {
         }
         giveBack(d);
         if (res == -LinuxIoUring.ENOBUFS && !d.ended) {
-            ownBuffers(c);                       // the pool ran dry: this slot stops depending on it
+            // The kernel had no buffer left to lend: lend it more, or, with all of the
+            // pool out, give this slot buffers of its own (it waits on nobody for memory).
+            if (!pool.grow(POOL_STEP)) ownBuffers(c);
             recv(c, d);
         } else if (res == 0 || d.ended) {
             finish(c, d);                        // EOF, or the end of a source we stopped reading

@@ -21,6 +21,10 @@ import java.lang.invoke.VarHandle;
  * id in the upper 16 bits of the flags); it is ours from then until we
  * {@link #giveBack} it. None left: the RECV ends with -ENOBUFS.
  *
+ * <p>Not all are lent at first: the kernel takes buffers in ring order, so with
+ * all of them lent even one connection would cycle through every one and make
+ * every page resident. {@link #grow} lends more when the kernel has run out.
+ *
  * <p>The ring is an array of {@code struct io_uring_buf} we write and the kernel
  * reads; we publish entries by a store-release of the tail (a u16 where entry 0's
  * {@code resv} lies), the kernel keeps its head to itself. The buffers are one
@@ -40,14 +44,15 @@ public final class IoUringBufRing implements AutoCloseable {
     private final int size;
     private final int group;
     private int tail;
+    private int lent;                                            // buffers 0..lent-1 have been lent at least once
     private boolean closed;
 
     /**
-     * Registers {@code count} (a power of two, at most 32768) buffers of {@code size}
-     * bytes as group {@code group} of the ring {@code ringFd}, all of them lent to the
-     * kernel. Fails with EINVAL before Linux 5.19.
+     * Registers room for {@code count} (a power of two, at most 32768) buffers of
+     * {@code size} bytes as group {@code group} of the ring {@code ringFd}, and lends
+     * the kernel the first {@code initial} of them. Fails with EINVAL before Linux 5.19.
      */
-    public IoUringBufRing(int ringFd, int group, int count, int size) throws NativeIOException {
+    public IoUringBufRing(int ringFd, int group, int count, int size, int initial) throws NativeIOException {
         if (Integer.bitCount(count) != 1 || count > 32768) throw new IllegalArgumentException("count " + count);
         this.count = count;
         this.size = size;
@@ -69,9 +74,19 @@ public final class IoUringBufRing implements AutoCloseable {
             throw e;
         }
         buffers = mapped;
-        for (int bid = 0; bid < count; bid++) put(bid);
-        publish();
+        grow(initial);
     }
+
+    /** Lends the kernel up to {@code n} buffers it never had; false when all have been lent already. */
+    public boolean grow(int n) {
+        if (lent == count) return false;
+        for (int end = Math.min(count, lent + n); lent < end; lent++) put(lent);
+        publish();
+        return true;
+    }
+
+    /** Buffers lent so far (each is in the kernel's ring or held by us). */
+    public int lent() { return lent; }
 
     public int group() { return group; }
 

@@ -160,9 +160,9 @@ public final class CompletionLoop implements AutoCloseable {
         ring.lastSqeBufGroup(buffers.group());
     }
 
-    /** Lends the ring {@code count} buffers of {@code size} bytes as group {@code group} (Linux 5.19). */
-    public IoUringBufRing provideBuffers(int group, int count, int size) throws NativeIOException {
-        return new IoUringBufRing(ring.fd(), group, count, size);
+    /** A ring of up to {@code count} provided buffers as group {@code group}, {@code initial} lent (Linux 5.19). */
+    public IoUringBufRing provideBuffers(int group, int count, int size, int initial) throws NativeIOException {
+        return new IoUringBufRing(ring.fd(), group, count, size, initial);
     }
 
     /** IORING_OP_SEND of {@code len} bytes at {@code buf}; they must stay untouched until the CQE. */

@@ -239,7 +239,7 @@ class CompletionBalancerTest {
         }
         try (echo; RunningBalancer lb = started;
              java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-            assertThat(lb.log()).contains("a shared pool of 2 buffers");
+            assertThat(lb.log()).contains("a shared pool of up to 2 buffers");
             Random random = new Random(3);
             List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
             for (int i = 0; i < 32; i++) {
@@ -254,6 +254,30 @@ class CompletionBalancerTest {
             assertThat(inside(lb).slots().ownBuffersMade()).as("buffers made when the pool ran dry").isPositive();
             assertThat(inside(lb).flows().pooledHeld()).as("pool buffers not given back").isZero();
             lb.assertAlive();
+        }
+    }
+
+    /**
+     * The pool lends the kernel 16 buffers at first and more as it runs dry: 24
+     * clients that do not read each hold at least one (the end of a reply in a
+     * SEND in flight), so it must grow past 16, and no slot needs buffers of its
+     * own. Once they are gone, every buffer is back.
+     */
+    @Test
+    void theSharedPoolGrowsWithTheBytesHeld() throws Exception {
+        try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = new RunningBalancer(config(echo))) {
+            assertThat(inside(lb).pool().lent()).as("buffers lent at first").isEqualTo(CompletionFlows.POOL_STEP);
+            List<Socket> stalled = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 24; i++) stalled.add(stalledClient(lb.port()));
+                Peers.await("24 buffers held at once", () -> inside(lb).flows().pooledHeld() >= 24);
+                assertThat(inside(lb).pool().lent()).as("buffers lent").isGreaterThan(CompletionFlows.POOL_STEP);
+                assertThat(inside(lb).slots().ownBuffersMade()).as("slots with buffers of their own").isZero();
+            } finally {
+                for (Socket s : stalled) s.close();
+            }
+            lb.awaitIdle();
+            assertThat(inside(lb).flows().pooledHeld()).as("pool buffers not given back").isZero();
         }
     }
 
