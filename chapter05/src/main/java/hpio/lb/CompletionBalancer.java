@@ -75,13 +75,13 @@ public final class CompletionBalancer implements Balancer, CompletionLoop.Handle
             NativeSockets sockets = new NativeSockets();
             listenFd = sockets.listen(new InetSocketAddress(config.bindAddress(), config.port()), 4096);
             port = sockets.localPort(listenFd);
+            pool = sharedBuffers(loop);
         } catch (IOException | RuntimeException e) {
             if (listenFd >= 0) Posix.close(cs, listenFd);
-            loop.close();
+            loop.close();                                 // unregisters a pool made already; none is in use
             throw e;
         }
         loop.handler(this);
-        pool = sharedBuffers(loop);
         slots = new CompletionSlots(capacity, BUFFER_SIZE, pool == null);
         flows = new CompletionFlows(this, loop, stats, pool, slots, BUFFER_SIZE);
         connector = new CompletionConnector(this, loop, upstreams, algorithm, stats, rateLimited, log, config);
@@ -142,17 +142,29 @@ public final class CompletionBalancer implements Balancer, CompletionLoop.Handle
         closed = true;
         loop.cancel(statusTimer);
         acceptor.close();
-        for (int s = 1; s <= slots.made(); s++) abort(slots.get(s));
+        for (int s = 1; s <= slots.made(); s++) {
+            try {
+                abort(slots.get(s));
+            } catch (IOException | RuntimeException e) {        // the others still close
+                rateLimited.log(RateLimitedLog.Kind.CLOSE, "high_perf_lb: closing a connection at stop: " + e);
+            }
+        }
         long deadline = System.nanoTime() + STOP_WAIT_NANOS;
-        while (loop.totalInFlight() > 0 && System.nanoTime() - deadline < 0) loop.runOnce(TimeUnit.MILLISECONDS.toNanos(100));
-        closeListener();
-        boolean drained = loop.totalInFlight() == 0;
+        while (loop.totalInFlight() > 0 && System.nanoTime() - deadline < 0) {
+            loop.runOnce(TimeUnit.MILLISECONDS.toNanos(100));
+        }
+        int left = loop.totalInFlight();
         loop.close();
-        if (drained) {
+        if (!listenerClosed) {                                  // its accept ended, or the ring's close ends it
+            listenerClosed = true;
+            closeFd(acceptor.fd());
+        }
+        if (left == 0) {
             slots.free();
             if (pool != null) pool.close();
+        } else {
+            log.println("high_perf_lb: " + left + " operations still in flight at stop; their buffers are kept");
         }
-        else log.println("high_perf_lb: " + loop.totalInFlight() + " operations still in flight at stop; their buffers are kept");
     }
 
     @Override

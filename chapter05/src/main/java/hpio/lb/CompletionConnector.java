@@ -79,8 +79,8 @@ final class CompletionConnector {
         }
         c.triedUpstreams |= 1L << i;
         c.upstream = i;
-        // A blocking socket: io_uring makes every operation on it asynchronous anyway,
-        // and a RECV on it waits in the kernel (poll-armed) rather than ending in EAGAIN.
+        // Blocking, like the accepted ones: only io_uring uses it, and io_uring never
+        // blocks on a socket (it tries without waiting, then arms a poll of its own).
         int fd = Posix.socket(cs, Posix.AF_INET, Posix.SOCK_STREAM | Posix.SOCK_CLOEXEC, 0);
         if (fd < 0) {                             // EMFILE, ENFILE: ours, not the backend's
             int errno = Posix.errno(cs);
