@@ -281,6 +281,35 @@ class CompletionBalancerTest {
         }
     }
 
+    /**
+     * Half-close: the client sends 4 MiB and its FIN. The FIN is passed on only
+     * after the last SEND of those bytes has completed, so the backend, which
+     * answers at EOF, counts all of them; its 3 MiB reply then still reaches the
+     * client, whose sending side is already shut.
+     */
+    @Test
+    void halfCloseReachesTheBackendAfterTheLastByteAndTheReplyStillComesBack() throws Exception {
+        int upload = 4 << 20, reply = 3 << 20;
+        try (Peers.ReplyAfterEof backend = new Peers.ReplyAfterEof(reply);
+             RunningBalancer lb = new RunningBalancer(config(backend));
+             Socket s = Peers.client(lb.port())) {
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    s.getOutputStream().write(new byte[upload]);
+                    s.shutdownOutput();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            byte[] got = s.getInputStream().readAllBytes();
+            writer.join();
+            assertThat(got).hasSize(reply);
+            String head = "received " + upload + " bytes\n";
+            assertThat(new String(got, 0, head.length(), java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo(head);
+            lb.awaitIdle();
+        }
+    }
+
     /** 16 MiB each way through one connection, checked by SHA-256. */
     @Test
     void sixteenMebibytesEachWayArriveByteExact() throws Exception {
