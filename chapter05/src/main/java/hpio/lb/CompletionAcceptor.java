@@ -67,7 +67,7 @@ final class CompletionAcceptor {
         boolean more = (cqeFlags & IORING_CQE_F_MORE) != 0;
         if (!more) armed = false;
         if (res >= 0) {
-            if (open) take(res); else lb.closeFd(res);
+            if (open) take(res); else lb.closeSoon(res);
         } else if (open && res == -Errno.EINVAL && multishot) {
             multishot = false;                    // before 5.19: one accept at a time
         } else if (open && res != -LinuxIoUring.ECANCELED && res != -Errno.ECONNABORTED && res != -Errno.EINTR) {
@@ -90,7 +90,7 @@ final class CompletionAcceptor {
                 lb.log().println("high_perf_lb: connection pool exhausted (" + slots.inUse() + " in use): refusing "
                         + "clients; raise --max-conns (" + stats.rejectedPoolFull + " refused so far)");
             }
-            lb.closeFd(client);
+            lb.closeSoon(client);
             return;
         }
         stats.activeConnections++;

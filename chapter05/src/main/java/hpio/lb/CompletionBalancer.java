@@ -232,8 +232,8 @@ public final class CompletionBalancer implements Balancer, CompletionLoop.Handle
     /** Closes both fds and gives the slot back: only with none of its operations in flight. */
     private void release(CompletionConnection c) {
         if (!loop.retire(c.slot)) throw new IllegalStateException("slot " + c.slot + " has operations in flight");
-        closeFd(c.clientFd);
-        closeFd(c.backendFd);
+        closeSoon(c.clientFd);
+        closeSoon(c.backendFd);
         flows.released(c);
         c.reset();
         slots.giveBack(c);
@@ -243,6 +243,23 @@ public final class CompletionBalancer implements Balancer, CompletionLoop.Handle
     void closeFd(int fd) {
         if (fd >= 0 && Posix.close(cs, fd) < 0) closeFailed("close(fd=" + fd + ")", Posix.errno(cs));
     }
+
+    /**
+     * Closes {@code fd} with the next io_uring_enter, as an IORING_OP_CLOSE: no system
+     * call of its own (two per connection saved). Nothing of it may be in flight:
+     * a pending operation would keep the socket open past the close, unseen.
+     */
+    void closeSoon(int fd) {
+        if (fd < 0) return;
+        try {
+            loop.closeFd(fd);
+        } catch (IOException e) {                           // the SQ takes nothing now: close it here
+            closeFd(fd);
+        }
+    }
+
+    @Override
+    public void onCloseFailed(int res) { closeFailed("close (IORING_OP_CLOSE)", -res); }
 
     void closeFailed(String call, int errno) {
         rateLimited.log(RateLimitedLog.Kind.CLOSE, "high_perf_lb: " + call + " failed: " + Errno.name(errno)

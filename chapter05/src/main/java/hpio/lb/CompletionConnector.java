@@ -114,7 +114,7 @@ final class CompletionConnector {
             return;
         }
         markFailed(upstreams[c.upstream], why, loop.nanoTime());
-        lb.closeFd(c.backendFd);                  // no operation of it is in flight: its CONNECT has ended
+        lb.closeSoon(c.backendFd);                // nothing of it is in flight: its CONNECT has ended
         c.backendFd = -1;
         connect(c);
     }

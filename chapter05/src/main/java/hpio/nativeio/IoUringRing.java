@@ -133,8 +133,6 @@ public final class IoUringRing implements AutoCloseable {
     public int sqEntries() { return sqEntries; }
     public int cqEntries() { return cqEntries; }
 
-    // ---------------------------------------------------------------- submission
-
     /** SQEs prepared and not yet submitted. */
     public int sqPending() { return sqTail - sqSubmitted; }
     /** Free SQE slots. */
@@ -172,10 +170,8 @@ public final class IoUringRing implements AutoCloseable {
     public boolean prepNop(long userData) { return prep(IORING_OP_NOP, -1, 0, 0, 0, 0, userData); }
 
     /**
-     * IORING_OP_POLL_ADD: completes when {@code fd} has any of {@code pollMask}
-     * (POLLIN, POLLOUT...); res is the ready mask. {@code pollFlags}
-     * IORING_POLL_ADD_MULTI keeps it armed: a CQE with F_MORE per wake-up (new
-     * data), not per level; without it, one CQE and the poll is gone.
+     * IORING_OP_POLL_ADD: completes when {@code fd} has any of {@code pollMask}; res is the ready mask.
+     * IORING_POLL_ADD_MULTI keeps it armed: a CQE with F_MORE per wake-up (new data), not per level.
      */
     public boolean prepPollAdd(int fd, int pollMask, int pollFlags, long userData) {
         // len holds the flags; poll32_events the mask (little-endian on our two archs).
@@ -211,6 +207,9 @@ public final class IoUringRing implements AutoCloseable {
     public boolean prepRecv(int fd, long buf, int len, int msgFlags, long userData) {
         return prep(IORING_OP_RECV, fd, buf, 0, len, msgFlags, userData); }
 
+    /** IORING_OP_CLOSE (5.6): {@code close(fd)} as an operation; the fd stays open until it is submitted. */
+    public boolean prepClose(int fd, long userData) { return prep(IORING_OP_CLOSE, fd, 0, 0, 0, 0, userData); }
+
     /** IORING_OP_SEND from {@code buf} (a raw address); res is the byte count sent. */
     public boolean prepSend(int fd, long buf, int len, int msgFlags, long userData) {
         return prep(IORING_OP_SEND, fd, buf, 0, len, msgFlags, userData); }
@@ -241,9 +240,7 @@ public final class IoUringRing implements AutoCloseable {
     }
 
     /** Sets buf_group (for IOSQE_BUFFER_SELECT) on the SQE just prepared. */
-    public void lastSqeBufGroup(int group) {
-        sqes.set(JAVA_SHORT, last() + SQE_BUF_INDEX, (short) group);
-    }
+    public void lastSqeBufGroup(int group) { sqes.set(JAVA_SHORT, last() + SQE_BUF_INDEX, (short) group); }
 
     /** Makes the prepared SQEs visible to the kernel; returns how many there are. */
     private int publish() {
@@ -304,8 +301,6 @@ public final class IoUringRing implements AutoCloseable {
         if (errno == ETIME || errno == Errno.EINTR || errno == EBUSY || errno == Errno.EAGAIN) return;
         throw new NativeIOException("io_uring_enter(fd=" + fd + ", to_submit=" + toSubmit + ", GETEVENTS)", errno);
     }
-
-    // ---------------------------------------------------------------- completion
 
     /** CQEs ready to read, from index 0. */
     public int cqReady() {

@@ -75,6 +75,7 @@ public final class LinuxIoUring {
     public static final byte IORING_OP_ASYNC_CANCEL = 14;
     public static final byte IORING_OP_LINK_TIMEOUT = 15;
     public static final byte IORING_OP_CONNECT = 16;
+    public static final byte IORING_OP_CLOSE = 19;
     public static final byte IORING_OP_SEND = 26;
     public static final byte IORING_OP_RECV = 27;
 

@@ -20,31 +20,26 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A proactor's loop: operations (accept, connect, receive, send, cancel) are
- * submitted to one io_uring and their completions dispatched to one
- * {@link Handler}. Where a reactor is told "this fd is readable, now read", this
- * loop is told "your receive is done: res bytes are in your buffer".
+ * A proactor's loop: operations (accept, connect, receive, send, cancel, close)
+ * are submitted to one io_uring and their completions dispatched to one
+ * {@link Handler}. A reactor is told "fd 12 is readable, now read"; this loop is
+ * told "your receive is done: res bytes are in your buffer". One
+ * {@code io_uring_enter} per turn submits everything queued since the last and
+ * waits for a completion (or the earliest timer). A full SQ is submitted on the
+ * way, without waiting; completions the CQ had no room for wait in the kernel's
+ * overflow list (IORING_FEAT_NODROP) and are reaped in the same turn.
  *
- * <p>One {@code io_uring_enter} per turn submits everything queued since the
- * last and waits for at least one completion (or the earliest timer). A full SQ
- * is submitted on the way, without waiting; completions the CQ had no room for
- * wait in the kernel's overflow list (IORING_FEAT_NODROP) and are reaped by the
- * next enter of the same turn.
- *
- * <p>Each operation belongs to a slot (a connection, the listener: the owner
- * numbers them from 0) and its user_data is {@code op << 56 | generation << 32 |
- * slot}. The loop counts the operations in flight per slot. The hard rule of a
+ * <p>Each operation belongs to a slot (a connection, the listener) and its
+ * user_data is {@code op << 56 | generation << 32 | slot}. The hard rule of a
  * proactor: a buffer given to the kernel is the kernel's until the operation's
- * CQE arrives, so a slot (and its buffers) can be {@link #retire retired} only
- * when its count is zero; {@code retire} refuses otherwise. Retiring bumps the
- * slot's generation, so a CQE still carrying the old one is recognised as stale
- * and dropped.
+ * CQE arrives. So the loop counts each slot's operations in flight, and
+ * {@link #retire} refuses a slot (and its buffers) until that count is zero.
+ * Retiring bumps the slot's generation: a CQE with an older one is stale.
  *
- * <p>The ring is set up SINGLE_ISSUER | DEFER_TASKRUN (completion work runs only
- * when we enter to wait: no interrupts of the loop thread, 6.1) and disabled until
- * the first submit, so that the thread which runs the loop, not the one that made
- * it, becomes the ring's one issuer. A kernel without those flags (EINVAL) gets a
- * plain ring. One thread only, but for {@link #wakeup()}.
+ * <p>The ring is SINGLE_ISSUER | DEFER_TASKRUN (6.1: completion work runs only when
+ * we enter to wait, never interrupting the loop), born disabled and enabled by
+ * the first turn, so that the thread that runs the loop becomes its one issuer.
+ * Without those flags (EINVAL) it is a plain ring. One thread, but for {@link #wakeup()}.
  */
 public final class CompletionLoop implements AutoCloseable {
     /** Where completions go: one object for the loop, so nothing is allocated per CQE. */
@@ -54,9 +49,13 @@ public final class CompletionLoop implements AutoCloseable {
 
         /** {@link #onCompletion} threw: the slot's owner closes that one; the loop goes on. */
         void onFailure(int slot, Exception cause);
+
+        /** A {@link #closeFd} failed with {@code -res} (nothing waits for it: only reported). */
+        void onCloseFailed(int res);
     }
 
     private static final int WAKER_SLOT = -1;             // user_data of the waker's poll: not a slot's
+    private static final int CLOSE_SLOT = -2;             // user_data of closes: owned by no slot
     private static final int GENERATION_MASK = 0xFF_FFFF;
 
     private final IoUringRing ring;
@@ -116,8 +115,6 @@ public final class CompletionLoop implements AutoCloseable {
         inFlight = Arrays.copyOf(inFlight, n);
         generation = Arrays.copyOf(generation, n);
     }
-
-    // ---------------------------------------------------------------- submitting
 
     /**
      * Makes room for {@code n} SQEs: a full SQ is submitted now (no wait). If the
@@ -196,10 +193,20 @@ public final class CompletionLoop implements AutoCloseable {
         ring.prepCancel(userData(slot, targetOp), 0, sqe(slot, cancelOp));
     }
 
-    /** IORING_OP_NOP: completes at once (tests). */
-    public void nop(int slot, int op) throws IOException {
-        ring.prepNop(sqe(slot, op));
+    /**
+     * IORING_OP_CLOSE of {@code fd}, owned by no slot: a close is the last step of a
+     * connection, so it goes in the next io_uring_enter rather than costing a
+     * system call of its own. The fd stays open (and its number taken) until then.
+     * Only a failure posts a CQE where the kernel can skip the others (5.17).
+     */
+    public void closeFd(int fd) throws IOException {
+        room(1);
+        ring.prepClose(fd, CLOSE_SLOT & 0xFFFF_FFFFL);
+        if (ring.hasFeature(LinuxIoUring.IORING_FEAT_CQE_SKIP)) ring.lastSqeFlags(LinuxIoUring.IOSQE_CQE_SKIP_SUCCESS);
     }
+
+    /** IORING_OP_NOP: completes at once (tests). */
+    public void nop(int slot, int op) throws IOException { ring.prepNop(sqe(slot, op)); }
 
     /** A NOP carrying {@code userData} as given, uncounted: how a test forges a stale CQE. */
     void forgedNop(long userData) throws IOException {
@@ -224,13 +231,9 @@ public final class CompletionLoop implements AutoCloseable {
         return true;
     }
 
-    // ---------------------------------------------------------------- timers
-
     public long nanoTime() { return System.nanoTime(); }
     public void schedule(Timer t, long delay, TimeUnit unit) { timers.schedule(t, nanoTime() + unit.toNanos(delay)); }
     public void cancel(Timer t) { timers.cancel(t); }
-
-    // ---------------------------------------------------------------- turning
 
     private void enable() throws NativeIOException {
         if (enabled) return;
@@ -279,11 +282,7 @@ public final class CompletionLoop implements AutoCloseable {
 
     private void reap() throws IOException {
         int ready = ring.cqReady();
-        for (int i = 0; i < ready; i++) {
-            long ud = ring.cqeUserData(i);
-            int res = ring.cqeRes(i), flags = ring.cqeFlags(i);
-            dispatch(ud, res, flags);
-        }
+        for (int i = 0; i < ready; i++) dispatch(ring.cqeUserData(i), ring.cqeRes(i), ring.cqeFlags(i));
         ring.cqAdvance(ready);
         completions += ready;
     }
@@ -294,6 +293,10 @@ public final class CompletionLoop implements AutoCloseable {
         if (slot == WAKER_SLOT) {
             if (ended) wakerArmed = false;
             waker.drain();
+            return;
+        }
+        if (slot == CLOSE_SLOT) {
+            if (res < 0) handler.onCloseFailed(res);
             return;
         }
         int gen = (int) (ud >>> 32) & GENERATION_MASK;
@@ -336,6 +339,7 @@ public final class CompletionLoop implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
+            if (enabled && ring.sqSpace() < ring.sqEntries()) ring.submit();   // the last closes (run inline)
             waker.close();
         } finally {
             ring.close();

@@ -55,6 +55,8 @@ class CompletionLoopTest {
             @Override public void onCompletion(int slot, int op, int res, int flags) { seen.add(new int[] {slot, op, res}); }
 
             @Override public void onFailure(int slot, Exception cause) { throw new AssertionError(cause); }
+
+            @Override public void onCloseFailed(int res) { seen.add(new int[] {-2, 0, res}); }
         });
         return loop;
     }
@@ -204,6 +206,27 @@ class CompletionLoopTest {
             }
         } finally {
             for (Socket s : fillers) s.close();
+        }
+    }
+
+    /** An IORING_OP_CLOSE closes the fd with the next turn (the peer reads EOF); a bad fd is reported. */
+    @Test
+    void aCloseGoesWithTheNextTurn() throws Exception {
+        open(8, 0);
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            NativeSockets sockets = new NativeSockets();
+            int fd = sockets.connect(new InetSocketAddress("127.0.0.1", server.getLocalPort()));
+            try (Socket peer = server.accept()) {
+                while (!sockets.finishConnect(fd)) Thread.onSpinWait();
+                loop.closeFd(fd);
+                loop.runOnce(0);
+                peer.setSoTimeout(10_000);
+                assertThat(peer.getInputStream().read()).as("EOF: the socket is closed").isEqualTo(-1);
+                assertThat(seen).as("no CQE for a close that succeeded").isEmpty();
+                loop.closeFd(fd);                    // closed already: EBADF comes back
+                turnUntil(1);
+                assertThat(seen.getFirst()[2]).isEqualTo(-hpio.nativeio.Errno.EBADF);
+            }
         }
     }
 
