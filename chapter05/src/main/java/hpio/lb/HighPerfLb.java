@@ -2,6 +2,7 @@ package hpio.lb;
 
 import hpio.lb.hooks.ExerciseKit;
 import hpio.loop.EventLoops;
+import hpio.nativeio.LinuxIoUring;
 import hpio.net.Splice;
 import hpio.net.OpenFiles;
 import java.io.IOException;
@@ -42,7 +43,8 @@ public final class HighPerfLb implements Callable<Integer> {
 
     @Option(names = {"-e", "--event-backend"}, paramLabel = "NAME", defaultValue = "auto",
             description = "auto | select | poll | epoll | io_uring | kqueue | nio, or student-epoll (exercise 1)"
-                    + " (default: ${DEFAULT-VALUE})")
+                    + " (default: ${DEFAULT-VALUE}); io_uring-completion: not an event loop but the proactor,"
+                    + " accept, connect, receive and send as io_uring operations (one loop, no exercise options)")
     String eventBackend;
 
     @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
@@ -103,7 +105,7 @@ public final class HighPerfLb implements Callable<Integer> {
 
     private final PrintStream log;
     private final ExerciseKit kit = ExerciseKit.find();   // the exercise classes on the class path, if any
-    private LoadBalancer balancer;
+    private Balancer balancer;
 
     HighPerfLb(PrintStream log) { this.log = log; }
 
@@ -131,7 +133,7 @@ public final class HighPerfLb implements Callable<Integer> {
         String uring = EventLoops.unavailableReason("io_uring");   // probed: seccomp or a sysctl may forbid it
         return new String[] {"", "Event Backend: " + EventLoops.autoName()
                 + " (what auto picks on this machine; available here: " + available() + ")"
-                + (uring == null ? "" : "%nio_uring is unavailable here: " + uring),
+                + (uring == null ? "" : "%nio_uring and io_uring-completion are unavailable here: " + uring),
                 "Threads: --threads auto is " + Runtime.getRuntime().availableProcessors()
                         + " here (the processors this JVM may use)",
                 "", "Example:", "  ./high_perf_lb 8080 127.0.0.1:9001:3 127.0.0.1:9002:2 -a wrr"};
@@ -140,6 +142,7 @@ public final class HighPerfLb implements Callable<Integer> {
     private static String available() {
         List<String> names = new ArrayList<>();
         for (String n : EventLoops.allNames()) if (EventLoops.isAvailable(n)) names.add(n);
+        if (LinuxIoUring.unavailableReason() == null) names.add(Balancer.COMPLETION);
         return String.join(", ", names);
     }
 
@@ -157,8 +160,10 @@ public final class HighPerfLb implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }
-        String why = EventLoops.unavailableReason(eventBackend);
+        boolean completion = eventBackend.equals(Balancer.COMPLETION);
+        String why = completion ? LinuxIoUring.unavailableReason() : EventLoops.unavailableReason(eventBackend);
         if (why != null) throw bad(why);
+        if (completion) refuseReactorOnlyOptions();
         if (maxConns < 0) throw bad("--max-conns must not be negative, not " + maxConns);
         if (connectTimeout < 1) throw bad("--connect-timeout must be at least 1 ms, not " + connectTimeout);
         if (failTimeout < 0) throw bad("--fail-timeout must not be negative, not " + failTimeout);
@@ -199,6 +204,19 @@ public final class HighPerfLb implements Callable<Integer> {
         }
         return new LbConfig(bind, port, specs, algorithm, eventBackend, maxConns, connectTimeout, failTimeout,
                 verbose, 5000, ex, loops, spliceKib == null ? 0 : spliceKib * 1024);
+    }
+
+    /** The options the completion path does not have: each refused by name, in one line. */
+    private void refuseReactorOnlyOptions() {
+        String on = null;
+        if (parseThreads() != 1) on = "--threads " + threads + " (it runs one loop)";
+        else if (spliceKib != null) on = "--splice (its SENDs and RECVs copy through its buffers)";
+        else if (edgeTriggered) on = "--edge-triggered (it asks for no readiness)";
+        else if (writeBufferKib != null) on = "--write-buffer (a direction holds one buffer, sent before the next RECV)";
+        else if (idleTimeoutSeconds != null) on = "--idle-timeout (exercise 5 is the reactor's)";
+        else if (graceful || drainTimeout != null) on = (graceful ? "--graceful" : "--drain-timeout")
+                + " (exercise 6 is the reactor's)";
+        if (on != null) throw bad(Balancer.COMPLETION + " does not take " + on);
     }
 
     private int parseThreads() {
@@ -262,7 +280,7 @@ public final class HighPerfLb implements Callable<Integer> {
         LbConfig config = validate();
         try {
             // A supplier, not one Hooks: each loop (--threads) gets exercise objects of its own.
-            balancer = new LoadBalancer(config, () -> Hooks.of(config.exercises(), kit), openFiles(), log);
+            balancer = Balancer.open(config, () -> Hooks.of(config.exercises(), kit), openFiles(), log);
         } catch (UnsupportedOperationException todo) {
             log.println(notWrittenYet(todo));
             return 1;
@@ -274,7 +292,7 @@ public final class HighPerfLb implements Callable<Integer> {
                     + "); give the JVM more with JAVA_OPTS=-Xmx... or lower --max-conns");
             return 1;
         }
-        LoadBalancer lb = balancer;
+        Balancer lb = balancer;
         java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
         // Ctrl-C or SIGTERM: stop the loop and let it close every connection before the JVM exits.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  *         --&gt; Forwarder (bytes both ways, flush, half-close) --&gt; release()
  * </pre>
  */
-public final class LoadBalancer implements AutoCloseable {
+public final class LoadBalancer implements Balancer {
     private final LoopGroup group;
     private final int index;                      // which loop of the group: 0 is the one run() is called on
     private final LbConfig config;
@@ -148,8 +148,6 @@ public final class LoadBalancer implements AutoCloseable {
     }
     // snippet-end default-pool-size
 
-    // ---------------------------------------------------------------- running
-
     /** Runs until {@link #stop()} (or a drain's end), then closes everything; other loops on threads of their own. */
     public void run() throws IOException {
         group.startFollowers();
@@ -207,8 +205,6 @@ public final class LoadBalancer implements AutoCloseable {
         listener.close();
         loop.close();
     }
-
-    // ---------------------------------------------------------------- closing
 
     /** Closes both sides of a connection and puts it back in the pool. Safe to call twice. */
     // snippet-start release
@@ -297,8 +293,6 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
-    // ---------------------------------------------------------------- the parts, and reporting
-
     PrintStream log() { return log; }
 
     EventLoop loop() { return loop; }
@@ -340,6 +334,10 @@ public final class LoadBalancer implements AutoCloseable {
     public long rejectedPoolFull() { return group.sum().rejectedPoolFull; }
     /** Bytes one flow's write buffer held at most (exercise 4: at most the high watermark plus one read). */
     public int maxBuffered() { return group.sum().maxBuffered; }
+    public long bytesToClients() { return group.sum().bytesToClients; }
+    public long bytesToBackends() { return group.sum().bytesToBackends; }
+    public int poolFree() { return pool.freeCount(); }
+    public int poolCapacity() { return pool.size(); }
     /** Connections closed for being idle (exercise 5). */
     public long idleClosed() { return group.sum().idleClosed; }
     /** How many times the loops waited in the kernel (exercise 3 compares modes by it). */

@@ -6,7 +6,8 @@ import java.util.Arrays;
  * The loop's timers, in a binary min-heap ordered by deadline (libuv's choice, in
  * {@code src/timer.c}). Each {@link Timer} remembers its index in the heap, so
  * cancelling or re-arming one is a sift of O(log n), with no search and no
- * allocation.
+ * allocation. Public for the proactor's loop ({@code hpio.proactor.CompletionLoop}),
+ * which keeps its own timers the same way.
  *
  * <p>Why a heap and not a hashed timing wheel (Netty's {@code HashedWheelTimer},
  * the Linux kernel's timer wheel)? A wheel arms and cancels in O(1), but it rounds
@@ -16,18 +17,18 @@ import java.util.Arrays;
  * that at its root. The balancer re-arms idle timers lazily (see its idle-timeout
  * code), so the heap is touched once per timeout period, not once per event.
  */
-final class TimerQueue {
+public final class TimerQueue {
     private Timer[] heap = new Timer[16];
     private int size;
     private long nextSequence;
 
-    int size() { return size; }
+    public int size() { return size; }
 
     /** The earliest timer, or null. */
-    Timer peek() { return size == 0 ? null : heap[0]; }
+    public Timer peek() { return size == 0 ? null : heap[0]; }
 
     /** Arms {@code t} for {@code deadline}, or moves it there if it is armed already. */
-    void schedule(Timer t, long deadline) {
+    public void schedule(Timer t, long deadline) {
         t.deadlineNanos = deadline;
         t.sequence = nextSequence++;
         if (t.heapIndex >= 0) {
@@ -43,7 +44,7 @@ final class TimerQueue {
     }
 
     /** Disarms {@code t}; a no-op when it is not armed. */
-    void cancel(Timer t) {
+    public void cancel(Timer t) {
         int i = t.heapIndex;
         if (i < 0) return;
         t.heapIndex = -1;
@@ -57,12 +58,15 @@ final class TimerQueue {
     }
 
     /** Removes and returns the earliest timer if it is due at {@code now}, else null. */
-    Timer pollDue(long now) {
+    public Timer pollDue(long now) {
         Timer first = peek();
         if (first == null || first.deadlineNanos - now > 0) return null;
         cancel(first);
         return first;
     }
+
+    /** Runs a due timer's task: for a loop outside this package (the proactor's CompletionLoop). */
+    public static void run(Timer t) { t.task.run(); }
 
     private static boolean before(Timer a, Timer b) {
         long d = a.deadlineNanos - b.deadlineNanos;      // nanoTime may wrap: compare by difference

@@ -219,7 +219,10 @@ final class RowRunner {
                 } else {
                     c.addAll(List.of("-e", row));
                 }
-                if (settings.threads() > 1) c.addAll(List.of("--threads", Integer.toString(settings.threads())));
+                // The completion path runs one loop and refuses --threads.
+                if (settings.threads() > 1 && !row.equals(StressSettings.COMPLETION)) {
+                    c.addAll(List.of("--threads", Integer.toString(settings.threads())));
+                }
             }
         }
         return c;

@@ -25,7 +25,8 @@ import java.util.Set;
  *   PEERS=auto|none            none: the peer rows act as if haproxy and nginx were not installed
  *   BACKEND=demo|nginx         what answers: two demo backends (default) or one nginx with two
  *                              server blocks; weights 3 and 2 either way
- *   ROWS=all                   or a subset: direct,select,poll,epoll,io_uring,epoll-et,kqueue,nio,haproxy,nginx
+ *   ROWS=all                   or a subset: direct,select,poll,epoll,io_uring,io_uring-completion,epoll-et,
+ *                              kqueue,nio,haproxy,nginx
  *   JAVA_OPTS=...              JVM flags for the balancer (the launcher's default otherwise)
  *   THREADS=1|N|auto           event loops in every proxy: high_perf_lb --threads N, HAProxy
  *                              nbthread N, nginx worker_processes N with reuseport (auto: the cores)
@@ -165,10 +166,15 @@ record StressSettings(int durationSeconds, int warmupSeconds, List<Scenario> sce
      * backend, the edge-triggered one (with the exercises' write buffer, from the
      * solutions), then the peers.
      */
+    /** The balancer's completion path (one loop: THREADS does not apply to it). */
+    static final String COMPLETION = "io_uring-completion";
+
     static List<String> allRows(String os) {
         List<String> rows = new ArrayList<>(List.of("direct"));
         String edge = switch (os) {
-            case "Linux" -> { rows.addAll(List.of("select", "poll", "epoll", "io_uring", "nio")); yield "epoll"; }
+            case "Linux" -> { rows.addAll(List.of("select", "poll", "epoll", "io_uring", COMPLETION, "nio"));
+                yield "epoll";
+            }
             case "Darwin", "FreeBSD" -> { rows.addAll(List.of("select", "poll", "kqueue", "nio")); yield "kqueue"; }
             default -> { rows.add("nio"); yield null; }
         };

@@ -26,11 +26,9 @@ import java.lang.invoke.VarHandle;
  * </pre>
  * Every {@code prep*} fills the next free SQE in place (no allocation) and returns
  * false when the SQ is full: the caller then calls {@link #submit()} and tries
- * again. {@link #lastSqeFlags} and {@link #lastSqeBufGroup} add IOSQE_* flags or a
- * buffer group to the SQE just prepared. Nothing reaches the kernel before
- * {@code submit}/{@code submitAndWait}; the SQEs are published then, in one
- * store-release of the SQ tail. The CQE accessors take an index relative to
- * the current head (0 is the oldest unread); {@link #cqAdvance} consumes.
+ * again. {@link #lastSqeFlags} and {@link #lastSqeBufGroup} amend the SQE just
+ * prepared. Nothing reaches the kernel before {@code submit}/{@code submitAndWait}
+ * (one store-release of the SQ tail). CQE accessors take an index from the head.
  *
  * <p>A buffer whose address is given to {@code prepRecv}/{@code prepSend} must
  * stay alive and untouched until that operation's CQE arrives (or its cancel's).
@@ -135,8 +133,6 @@ public final class IoUringRing implements AutoCloseable {
     public int sqEntries() { return sqEntries; }
     public int cqEntries() { return cqEntries; }
 
-    // ---------------------------------------------------------------- submission
-
     /** SQEs prepared and not yet submitted. */
     public int sqPending() { return sqTail - sqSubmitted; }
     /** Free SQE slots. */
@@ -171,15 +167,11 @@ public final class IoUringRing implements AutoCloseable {
     }
 
     /** IORING_OP_NOP: completes at once with res 0 (a test of the ring, or a wake-up of our own). */
-    public boolean prepNop(long userData) {
-        return prep(IORING_OP_NOP, -1, 0, 0, 0, 0, userData);
-    }
+    public boolean prepNop(long userData) { return prep(IORING_OP_NOP, -1, 0, 0, 0, 0, userData); }
 
     /**
-     * IORING_OP_POLL_ADD: completes when {@code fd} has any of {@code pollMask}
-     * (POLLIN, POLLOUT...); res is the ready mask. {@code pollFlags}
-     * IORING_POLL_ADD_MULTI keeps it armed: a CQE with F_MORE per wake-up (new
-     * data), not per level; without it, one CQE and the poll is gone.
+     * IORING_OP_POLL_ADD: completes when {@code fd} has any of {@code pollMask}; res is the ready mask.
+     * IORING_POLL_ADD_MULTI keeps it armed: a CQE with F_MORE per wake-up (new data), not per level.
      */
     public boolean prepPollAdd(int fd, int pollMask, int pollFlags, long userData) {
         // len holds the flags; poll32_events the mask (little-endian on our two archs).
@@ -188,13 +180,11 @@ public final class IoUringRing implements AutoCloseable {
 
     /** IORING_OP_POLL_REMOVE of the poll submitted with {@code targetUserData}; res 0 or -ENOENT. */
     public boolean prepPollRemove(long targetUserData, long userData) {
-        return prep(IORING_OP_POLL_REMOVE, -1, targetUserData, 0, 0, 0, userData);
-    }
+        return prep(IORING_OP_POLL_REMOVE, -1, targetUserData, 0, 0, 0, userData); }
 
     /** IORING_OP_ASYNC_CANCEL of the request(s) with {@code targetUserData}, which then complete with -ECANCELED. */
     public boolean prepCancel(long targetUserData, int cancelFlags, long userData) {
-        return prep(IORING_OP_ASYNC_CANCEL, -1, targetUserData, 0, 0, cancelFlags, userData);
-    }
+        return prep(IORING_OP_ASYNC_CANCEL, -1, targetUserData, 0, 0, cancelFlags, userData); }
 
     /**
      * IORING_OP_ACCEPT on a listening {@code fd}; res is the new fd. {@code addr} and
@@ -215,12 +205,21 @@ public final class IoUringRing implements AutoCloseable {
 
     /** IORING_OP_RECV into {@code buf} (a raw address); res is the byte count, 0 at EOF. */
     public boolean prepRecv(int fd, long buf, int len, int msgFlags, long userData) {
-        return prep(IORING_OP_RECV, fd, buf, 0, len, msgFlags, userData);
-    }
+        return prep(IORING_OP_RECV, fd, buf, 0, len, msgFlags, userData); }
+
+    /** IORING_OP_CLOSE (5.6): {@code close(fd)} as an operation; the fd stays open until it is submitted. */
+    public boolean prepClose(int fd, long userData) { return prep(IORING_OP_CLOSE, fd, 0, 0, 0, 0, userData); }
 
     /** IORING_OP_SEND from {@code buf} (a raw address); res is the byte count sent. */
     public boolean prepSend(int fd, long buf, int len, int msgFlags, long userData) {
-        return prep(IORING_OP_SEND, fd, buf, 0, len, msgFlags, userData);
+        return prep(IORING_OP_SEND, fd, buf, 0, len, msgFlags, userData); }
+
+    /**
+     * IORING_OP_LINK_TIMEOUT, a deadline for the SQE before it (which carries IOSQE_IO_LINK): if it passes
+     * first, that one ends -ECANCELED and this -ETIME. The timespec is copied at submit, not later.
+     */
+    public boolean prepLinkTimeout(long timespec, long userData) {
+        return prep(IORING_OP_LINK_TIMEOUT, -1, timespec, 0, 1, 0, userData);
     }
 
     private long last() {
@@ -241,9 +240,7 @@ public final class IoUringRing implements AutoCloseable {
     }
 
     /** Sets buf_group (for IOSQE_BUFFER_SELECT) on the SQE just prepared. */
-    public void lastSqeBufGroup(int group) {
-        sqes.set(JAVA_SHORT, last() + SQE_BUF_INDEX, (short) group);
-    }
+    public void lastSqeBufGroup(int group) { sqes.set(JAVA_SHORT, last() + SQE_BUF_INDEX, (short) group); }
 
     /** Makes the prepared SQEs visible to the kernel; returns how many there are. */
     private int publish() {
@@ -304,8 +301,6 @@ public final class IoUringRing implements AutoCloseable {
         if (errno == ETIME || errno == Errno.EINTR || errno == EBUSY || errno == Errno.EAGAIN) return;
         throw new NativeIOException("io_uring_enter(fd=" + fd + ", to_submit=" + toSubmit + ", GETEVENTS)", errno);
     }
-
-    // ---------------------------------------------------------------- completion
 
     /** CQEs ready to read, from index 0. */
     public int cqReady() {

@@ -33,6 +33,8 @@ public final class LinuxIoUring {
     // ---- io_uring_setup flags (IORING_SETUP_*) ----
     public static final int IORING_SETUP_CQSIZE = 1 << 3;
     public static final int IORING_SETUP_CLAMP = 1 << 4;
+    /** Born disabled: IORING_REGISTER_ENABLE_RINGS later, from the thread that is to own it (SINGLE_ISSUER). */
+    public static final int IORING_SETUP_R_DISABLED = 1 << 6;
     public static final int IORING_SETUP_SUBMIT_ALL = 1 << 7;
     public static final int IORING_SETUP_COOP_TASKRUN = 1 << 8;
     public static final int IORING_SETUP_SINGLE_ISSUER = 1 << 12;
@@ -45,6 +47,11 @@ public final class LinuxIoUring {
     public static final int IORING_FEAT_POLL_32BITS = 1 << 6;
     public static final int IORING_FEAT_EXT_ARG = 1 << 8;
     public static final int IORING_FEAT_CQE_SKIP = 1 << 11;
+
+    // ---- io_uring_register opcodes ----
+    public static final int IORING_REGISTER_ENABLE_RINGS = 12;
+    /** A ring of provided buffers, shared with the kernel (5.19). */
+    public static final int IORING_REGISTER_PBUF_RING = 22;
 
     // ---- io_uring_enter flags ----
     public static final int IORING_ENTER_GETEVENTS = 1;
@@ -66,7 +73,9 @@ public final class LinuxIoUring {
     public static final byte IORING_OP_POLL_REMOVE = 7;
     public static final byte IORING_OP_ACCEPT = 13;
     public static final byte IORING_OP_ASYNC_CANCEL = 14;
+    public static final byte IORING_OP_LINK_TIMEOUT = 15;
     public static final byte IORING_OP_CONNECT = 16;
+    public static final byte IORING_OP_CLOSE = 19;
     public static final byte IORING_OP_SEND = 26;
     public static final byte IORING_OP_RECV = 27;
 
@@ -104,6 +113,8 @@ public final class LinuxIoUring {
     public static final int EBUSY = 16;
     public static final int ETIME = 62;
     public static final int ECANCELED = 125;
+    /** A RECV with IOSQE_BUFFER_SELECT found its group's ring empty. */
+    public static final int ENOBUFS = 105;
 
     // snippet-start io-uring-layouts
     /** {@code struct io_sqring_offsets}: where each SQ ring field lies in the mapping, 40 bytes. */
@@ -153,6 +164,19 @@ public final class LinuxIoUring {
             JAVA_LONG.withName("tv_sec"), JAVA_LONG.withName("tv_nsec"));
     // snippet-end io-uring-layouts
 
+    /** {@code struct io_uring_buf_reg}: the argument of IORING_REGISTER_PBUF_RING, 40 bytes. */
+    public static final StructLayout IO_URING_BUF_REG = MemoryLayout.structLayout(
+            JAVA_LONG.withName("ring_addr"), JAVA_INT.withName("ring_entries"), JAVA_SHORT.withName("bgid"),
+            JAVA_SHORT.withName("flags"), MemoryLayout.sequenceLayout(3, JAVA_LONG).withName("resv"));
+
+    /**
+     * {@code struct io_uring_buf}: one entry of a provided-buffer ring, 16 bytes. The
+     * ring's tail is the {@code resv} of entry 0 ({@code struct io_uring_buf_ring}'s union).
+     */
+    public static final StructLayout IO_URING_BUF = MemoryLayout.structLayout(
+            JAVA_LONG.withName("addr"), JAVA_INT.withName("len"), JAVA_SHORT.withName("bid"),
+            JAVA_SHORT.withName("resv"));
+
     // The field offsets the ring uses, read from the layouts so there is one truth.
     static long off(StructLayout l, String... path) {
         MemoryLayout.PathElement[] p = new MemoryLayout.PathElement[path.length];
@@ -178,6 +202,8 @@ public final class LinuxIoUring {
     private static final int PROT_READ = 1;
     private static final int PROT_WRITE = 2;
     private static final int MAP_SHARED = 1;
+    private static final int MAP_PRIVATE = 2;
+    private static final int MAP_ANONYMOUS = 0x20;         // the same on x86-64 and aarch64
     private static final int MAP_POPULATE = 0x8000;
 
     // The variadic syscall(2): every argument passed as a long (what glibc's
@@ -222,6 +248,18 @@ public final class LinuxIoUring {
     static long mmapShared(MemorySegment cs, int fd, long length, long offset) {
         try { return (long) MMAP.invokeExact(cs, 0L, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, offset); }
         catch (Throwable t) { throw linkageFailure(t); }
+    }
+
+    /**
+     * Anonymous private memory, mapped but not touched: a page costs RAM only once
+     * something is written into it (a provided buffer the kernel fills).
+     */
+    static MemorySegment mapAnonymous(MemorySegment cs, long size) throws NativeIOException {
+        long a;
+        try { a = (long) MMAP.invokeExact(cs, 0L, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L); }
+        catch (Throwable t) { throw linkageFailure(t); }
+        if (a == -1L) throw new NativeIOException("mmap(anonymous, " + size + " bytes)", Posix.errno(cs));
+        return MemorySegment.ofAddress(a).reinterpret(size);
     }
 
     /** One of the ring's three areas, mapped shared. */

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
  *   nativeio            FFM bindings: libc, epoll, kqueue
  *   net | loop          the socket layer | the event loop (siblings: neither imports the other)
  *   transport           pairs a loop with its socket layer
+ *   proactor            io_uring operations and their completions (the balancer's completion path)
  *   lb                  the load balancer (and lb.hooks, the exercises' seams)
  *   demo                the demo backend
  *   measure             the load generator and the stress harness (which starts demo backends)
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     private static final Path MAIN = Path.of("src/main/java");
     private static final Map<String, Integer> LAYER = Map.of(
-            "nativeio", 0, "net", 1, "loop", 1, "transport", 2, "lb", 3, "demo", 4, "measure", 5);
+            "nativeio", 0, "net", 1, "loop", 1, "transport", 2, "proactor", 2, "lb", 3, "demo", 4, "measure", 5);
     private static final Pattern IMPORT = Pattern.compile("^import\\s+(?:static\\s+)?hpio\\.([a-z]+)\\.", Pattern.MULTILINE);
     private static final int MAX_LINES = 350;
 

@@ -111,7 +111,42 @@ class CommandLineTest {
         String why = hpio.loop.EventLoops.unavailableReason("io_uring");
         String out = r.out.replaceAll("\\s+", " ");
         if (why == null) assertThat(out).containsPattern("available here: [^)]*io_uring");
-        else assertThat(out).contains("io_uring is unavailable here: " + why);
+        else assertThat(out).contains("io_uring and io_uring-completion are unavailable here: " + why);
+    }
+
+    /** The completion path runs one loop and none of the reactor's exercise options: each is refused by name. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "--threads 2          | does not take --threads 2",
+            "--threads auto       | does not take --threads auto",
+            "--splice             | does not take --splice",
+            "--edge-triggered     | does not take --edge-triggered",
+            "--write-buffer       | does not take --write-buffer",
+            "--idle-timeout 5     | does not take --idle-timeout",
+            "--graceful           | does not take --graceful",
+            "--drain-timeout 3    | does not take --drain-timeout",
+    })
+    void theCompletionPathRefusesTheReactorsOptions(String option, String message) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(hpio.nativeio.LinuxIoUring.unavailableReason() == null,
+                "io_uring is unavailable here");
+        org.junit.jupiter.api.Assumptions.assumeTrue(!option.equals("--threads auto")
+                || Runtime.getRuntime().availableProcessors() > 1, "one processor: auto is 1");
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("8080", "127.0.0.1:9001", "-e",
+                "io_uring-completion"));
+        args.addAll(java.util.List.of(option.trim().split("\\s+")));
+        Result r = run(args.toArray(String[]::new));
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.firstErrLine()).startsWith("high_perf_lb: io_uring-completion " + message);
+        assertThat(r.err).contains("Usage: high_perf_lb");
+    }
+
+    @Test
+    void helpListsTheCompletionPath() {
+        String out = run("--help").out.replaceAll("\\s+", " ");
+        assertThat(out).contains("io_uring-completion: not an event loop but the proactor");
+        if (hpio.nativeio.LinuxIoUring.unavailableReason() == null) {
+            assertThat(out).containsPattern("available here: [^)]*io_uring-completion");
+        }
     }
 
     @Test

@@ -22,7 +22,7 @@ class LbOnEpollSpliceTest extends LoadBalancerContract {
 
     /** Pooled pipes stay open for the next connections, by design; bounded by the pool's maximum. */
     @Override
-    int pooledFds(RunningBalancer lb) { return 2 * lb.lb.forwarder().splicer().pipesOpen(); }
+    int pooledFds(RunningBalancer lb) { return 2 * lb.reactor().forwarder().splicer().pipesOpen(); }
 
     /** With --splice what a destination did not take waits in the flow's pipe, not in user space. */
     @Override

@@ -46,8 +46,8 @@ class SpliceTest {
 
     /** The one connection open in a balancer that serves one client (null until it is accepted and connected). */
     static Connection openConnection(RunningBalancer lb) {
-        for (int i = 0; i < lb.lb.pool().made(); i++) {
-            Connection c = lb.lb.pool().get(i);
+        for (int i = 0; i < lb.reactor().pool().made(); i++) {
+            Connection c = lb.reactor().pool().get(i);
             if (c != null && c.state == Connection.OPEN) return c;
         }
         return null;
@@ -73,9 +73,9 @@ class SpliceTest {
             assertThat(got).as("SHA-256 of %d bytes echoed through the balancer", size)
                     .isEqualTo(LoadBalancerContract.sha256(payload));
             lb.awaitIdle();
-            assertThat(lb.lb.forwarder().splicer().splicedBytes()).as("bytes through a pipe, both ways").isEqualTo(2L * size);
+            assertThat(lb.reactor().forwarder().splicer().splicedBytes()).as("bytes through a pipe, both ways").isEqualTo(2L * size);
             assertThat(lb.lb.maxBuffered()).as("bytes held in user space").isZero();
-            assertThat(lb.lb.forwarder().splicer().pipesOpen()).isBetween(1, 2);
+            assertThat(lb.reactor().forwarder().splicer().pipesOpen()).isBetween(1, 2);
             lb.assertAlive();
         }
     }
@@ -129,7 +129,7 @@ class SpliceTest {
             assertThat(LoadBalancerContract.echoThrough(lb.port(), payload, true))
                     .isEqualTo(LoadBalancerContract.sha256(payload));
             lb.awaitIdle();
-            assertThat(lb.lb.forwarder().splicer().splicedBytes()).isEqualTo(2L * payload.length);
+            assertThat(lb.reactor().forwarder().splicer().splicedBytes()).isEqualTo(2L * payload.length);
         }
     }
 
@@ -170,7 +170,7 @@ class SpliceTest {
             assertThat(written.get()).as("bytes the client could write while nobody reads").isLessThan(size);
             assertThat(c.toClient.piped).isLessThanOrEqualTo(c.toClient.pipe.capacity());
             assertThat(c.toBackend.piped).isLessThanOrEqualTo(c.toBackend.pipe.capacity());
-            assertThat(lb.lb.forwarder().splicer().pipesOpen()).as("pipes: one per direction").isEqualTo(2);
+            assertThat(lb.reactor().forwarder().splicer().pipesOpen()).as("pipes: one per direction").isEqualTo(2);
             assertThat(lb.lb.maxBuffered()).as("bytes held in user space").isZero();
 
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
@@ -199,7 +199,7 @@ class SpliceTest {
             String head = "received " + size + " bytes\n";
             assertThat(new String(reply, 0, head.length(), StandardCharsets.US_ASCII)).isEqualTo(head);
             lb.awaitIdle();
-            assertThat(lb.lb.forwarder().splicer().splicedBytes()).isEqualTo(size + (1L << 20));
+            assertThat(lb.reactor().forwarder().splicer().splicedBytes()).isEqualTo(size + (1L << 20));
         }
     }
 
@@ -211,7 +211,7 @@ class SpliceTest {
     @EnabledOnOs(OS.LINUX)
     void aResetMidTransferClosesTheConnectionAndItsFullPipes() throws Exception {
         try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = new RunningBalancer(spliced("epoll", echo.spec()))) {
-            Splicer splicer = lb.lb.forwarder().splicer();
+            Splicer splicer = lb.reactor().forwarder().splicer();
             int before = -1;
             for (int round = 0; round < 6; round++) {
                 if (round == 1) {                            // after a first round: the JDK's own fds are open

@@ -46,7 +46,7 @@ class ThreadsTest {
     void theKernelSpreadsClientsOverBothLoops() throws Exception {
         try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = new RunningBalancer(config(echo.spec()))) {
             for (int i = 0; i < 64; i++) echoed(lb.port(), i).close();
-            long[] perLoop = lb.lb.clientsPerLoop();
+            long[] perLoop = lb.reactor().clientsPerLoop();
             // The hash of 64 different client ports puts all on one loop with probability 2^-63.
             assertThat(perLoop).as("clients per loop").hasSize(2).doesNotContain(0L);
             assertThat(perLoop[0] + perLoop[1]).isEqualTo(64);
@@ -61,7 +61,7 @@ class ThreadsTest {
         try (Peers.Echo alive = new Peers.Echo();
              RunningBalancer lb = new RunningBalancer(config("127.0.0.1:" + dead, alive.spec()))) {
             for (int i = 0; i < 40; i++) echoed(lb.port(), i).close();
-            assertThat(lb.lb.clientsPerLoop()).as("clients per loop").doesNotContain(0L);
+            assertThat(lb.reactor().clientsPerLoop()).as("clients per loop").doesNotContain(0L);
             // Whichever loop tried it first marked it down; the other never tried it.
             assertThat(lb.lb.upstreams().get(0).failures()).as("connects tried on the dead backend").isEqualTo(1);
             assertThat(lb.lb.upstreams().get(1).served()).isEqualTo(40);
@@ -101,10 +101,10 @@ class ThreadsTest {
         try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = new RunningBalancer(config(echo.spec()), hooks)) {
             int port = lb.port();
             try {
-                while (held.size() < 200 && !(lb.lb.clientsPerLoop()[0] > 0 && lb.lb.clientsPerLoop()[1] > 0)) {
+                while (held.size() < 200 && !(lb.reactor().clientsPerLoop()[0] > 0 && lb.reactor().clientsPerLoop()[1] > 0)) {
                     held.add(echoed(port, 'x'));
                 }
-                assertThat(lb.lb.clientsPerLoop()).as("clients held on each loop").doesNotContain(0L);
+                assertThat(lb.reactor().clientsPerLoop()).as("clients held on each loop").doesNotContain(0L);
                 control.raise();
                 Peers.await("the drain has closed every loop's listener", () -> lb.log().contains("draining"));
                 assertThat(lb.log()).contains("listener closed, " + held.size() + " connection(s) in flight");

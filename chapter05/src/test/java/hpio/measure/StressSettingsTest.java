@@ -32,7 +32,8 @@ class StressSettingsTest {
         assertThat(s.load()).isEqualTo("auto");
         assertThat(s.peers()).isTrue();
         assertThat(s.backend()).isEqualTo("demo");
-        assertThat(s.rows()).containsExactly("direct", "select", "poll", "epoll", "io_uring", "nio", "epoll-et", "haproxy", "nginx");
+        assertThat(s.rows()).containsExactly("direct", "select", "poll", "epoll", "io_uring", "io_uring-completion",
+                "nio", "epoll-et", "haproxy", "nginx");
         assertThat(s.proxyPort()).isEqualTo(28080);
         assertThat(s.portA()).isEqualTo(28081);
         assertThat(s.portB()).isEqualTo(28082);
@@ -72,7 +73,8 @@ class StressSettingsTest {
         rejects("SCENARIOS", "10K", "scenario '10K' is not N (keep-alive), closeN, 10k (or max) or bulk,"
                 + " e.g. SCENARIOS=100,close50,10k");
         rejects("SCENARIOS", ",", "SCENARIOS is empty");
-        rejects("ROWS", "kqueue", "ROWS='kqueue' names none of: direct select poll epoll io_uring nio epoll-et haproxy nginx");
+        rejects("ROWS", "kqueue", "ROWS='kqueue' names none of: direct select poll epoll io_uring io_uring-completion nio epoll-et"
+                + " haproxy nginx");
     }
 
     @Test

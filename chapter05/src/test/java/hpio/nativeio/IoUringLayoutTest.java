@@ -79,6 +79,24 @@ class IoUringLayoutTest {
         assertThat(LinuxIoUring.IO_URING_GETEVENTS_ARG.byteSize()).isEqualTo(24);
         assertThat(offset(LinuxIoUring.IO_URING_GETEVENTS_ARG, "ts")).isEqualTo(16);
         assertThat(LinuxIoUring.KERNEL_TIMESPEC.byteSize()).isEqualTo(16);
+        assertThat(offset(LinuxIoUring.KERNEL_TIMESPEC, "tv_sec")).isZero();       // __kernel_time64_t
+        assertThat(offset(LinuxIoUring.KERNEL_TIMESPEC, "tv_nsec")).isEqualTo(8);  // long long, also on 32-bit
+    }
+
+    /** include/uapi/linux/io_uring.h: the provided-buffer ring's registration and entries. */
+    @Test
+    void providedBufferRingStructs() {
+        assertThat(LinuxIoUring.IO_URING_BUF_REG.byteSize()).isEqualTo(40);
+        assertThat(offset(LinuxIoUring.IO_URING_BUF_REG, "ring_addr")).isZero();
+        assertThat(offset(LinuxIoUring.IO_URING_BUF_REG, "ring_entries")).isEqualTo(8);
+        assertThat(offset(LinuxIoUring.IO_URING_BUF_REG, "bgid")).isEqualTo(12);
+        assertThat(offset(LinuxIoUring.IO_URING_BUF_REG, "flags")).isEqualTo(14);
+        assertThat(offset(LinuxIoUring.IO_URING_BUF_REG, "resv")).isEqualTo(16);
+        assertThat(LinuxIoUring.IO_URING_BUF.byteSize()).isEqualTo(16);
+        assertThat(offset(LinuxIoUring.IO_URING_BUF, "addr")).isZero();
+        assertThat(offset(LinuxIoUring.IO_URING_BUF, "len")).isEqualTo(8);
+        assertThat(offset(LinuxIoUring.IO_URING_BUF, "bid")).isEqualTo(12);
+        assertThat(offset(LinuxIoUring.IO_URING_BUF, "resv")).isEqualTo(14);   // entry 0's: the ring's tail
     }
 
     @Test

@@ -101,10 +101,10 @@ class EdgeTriggeredTest {
     private static long waitsForOneTransfer(boolean edge) throws Exception {
         GuardedReadPolicy policy = policy(edge);
         try (Peers.Echo echo = new Peers.Echo(); RunningBalancer lb = start(echo, policy)) {
-            long before = lb.lb.loopWaits();
+            long before = lb.reactor().loopWaits();
             echoSixteenMebibytes(lb, policy, 2);
             lb.awaitIdle();
-            return lb.lb.loopWaits() - before;
+            return lb.reactor().loopWaits() - before;
         }
     }
 

@@ -122,10 +122,10 @@ class WriteBufferTest {
             assertThat(back).as("the 8 MiB echo, whole and in order").isEqualTo(big);
 
             // Nothing is held now and nothing moves: the loop should sleep in the kernel.
-            long before = lb.lb.loopWaits();
+            long before = lb.reactor().loopWaits();
             long start = System.nanoTime();
             Thread.sleep(500);                                     // a period to count wake-ups over
-            long waits = lb.lb.loopWaits() - before;
+            long waits = lb.reactor().loopWaits() - before;
             long millis = (System.nanoTime() - start) / 1_000_000;
             System.out.printf("ex4: wake-ups in %d idle ms after a short write: %d%n", millis, waits);
             assertThat(waits)

@@ -167,7 +167,7 @@ class IdleTimeoutsTest {
                     + " ms) was closed").isNull();
             active.getOutputStream().write('z');
             assertThat(active.getInputStream().read()).as("the active connection still echoes").isEqualTo('z');
-            assertThat(lb.lb.idleClosed()).as("connections closed as idle").isEqualTo(1);
+            assertThat(lb.reactor().idleClosed()).as("connections closed as idle").isEqualTo(1);
             assertThat(lb.lb.activeConnections()).isEqualTo(1);
             active.close();
             lb.awaitIdle();                                       // pool slots and fds all back
@@ -184,17 +184,17 @@ class IdleTimeoutsTest {
                      .withExercises(LbConfig.Exercises.NONE.withIdleTimeoutMillis(300)))) {
             try {
                 // Until both loops have one (the kernel's hash decides; 64 all on one loop: 2^-63).
-                while (clients.size() < 64 && java.util.Arrays.stream(lb.lb.clientsPerLoop()).anyMatch(n -> n == 0)) {
+                while (clients.size() < 64 && java.util.Arrays.stream(lb.reactor().clientsPerLoop()).anyMatch(n -> n == 0)) {
                     Socket s = Peers.client(lb.port());
                     clients.add(s);
                     s.getOutputStream().write('x');
                     assertThat(s.getInputStream().read()).as("an echo through the balancer").isEqualTo('x');
                 }
-                assertThat(lb.lb.clientsPerLoop()).as("clients on each loop").doesNotContain(0L);
+                assertThat(lb.reactor().clientsPerLoop()).as("clients on each loop").doesNotContain(0L);
                 for (Socket s : clients) {
                     assertThat(Peers.readAll(s)).as("an idle connection is closed (EOF), on either loop").isEmpty();
                 }
-                assertThat(lb.lb.idleClosed()).as("connections closed as idle, both loops").isEqualTo(clients.size());
+                assertThat(lb.reactor().idleClosed()).as("connections closed as idle, both loops").isEqualTo(clients.size());
                 lb.awaitIdle();
             } finally {
                 for (Socket s : clients) s.close();
