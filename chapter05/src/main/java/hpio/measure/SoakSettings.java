@@ -11,9 +11,11 @@ import java.util.Map;
  *
  * <pre>
  *   DURATION=60        seconds of load and faults per backend
- *   BACKEND=auto       the balancer's event backend: auto | select | poll | epoll | kqueue | nio,
- *                      or all: every one available here, one after another
- *   THREADS=1          the balancer's --threads (passed only when not 1, and only if it has the option)
+ *   BACKEND=auto       the balancer's event backend: auto | select | poll | epoll | kqueue | io_uring
+ *                      | nio, io_uring-completion (the proactor: io_uring operations, not an event
+ *                      loop), or all: every one available here, one after another
+ *   THREADS=1          the balancer's --threads (passed only when not 1, and only if it has the option;
+ *                      io_uring-completion runs one loop, so all leaves it out above 1)
  *   SEED=...           the fault injector's and the load's random seed (default: from the clock;
  *                      the report prints it, so a run can be repeated)
  *   CONNS=16           clients running transfers at once
@@ -26,6 +28,8 @@ import java.util.Map;
  */
 record SoakSettings(int durationSeconds, List<String> backends, int threads, long seed, int connections,
                     int maxConns, int rssBoundMb, String javaOpts) {
+    /** The balancer's completion path ({@code -e io_uring-completion}). */
+    static final String COMPLETION = StressSettings.COMPLETION;
 
     /** A setting that cannot be used: its message is the one line the user sees. */
     static final class BadSetting extends IllegalArgumentException {
@@ -35,15 +39,23 @@ record SoakSettings(int durationSeconds, List<String> backends, int threads, lon
     static SoakSettings parse(Map<String, String> env) {
         int duration = number(env, "DURATION", "60", 5, 86_400);
         String backend = get(env, "BACKEND", "auto");
+        int threads = number(env, "THREADS", "1", 1, 64);
+        // The completion path is no event loop (EventLoops does not list it), but it
+        // runs wherever io_uring does, and a soak is where its in-flight buffers prove out.
+        String uring = EventLoops.unavailableReason("io_uring");
         List<String> backends = new ArrayList<>();
         if (backend.equals("all")) {
             for (String n : EventLoops.allNames()) if (EventLoops.isAvailable(n)) backends.add(n);
+            if (uring == null && threads == 1) backends.add(COMPLETION);
+        } else if (backend.equals(COMPLETION)) {
+            if (uring != null) throw new BadSetting("BACKEND=" + backend + ": " + uring + " (or all)");
+            if (threads != 1) throw new BadSetting("BACKEND=" + backend + " runs one loop: leave THREADS at 1");
+            backends.add(COMPLETION);
         } else {
             String why = EventLoops.unavailableReason(backend);
             if (why != null) throw new BadSetting("BACKEND=" + backend + ": " + why + " (or all)");
             backends.add(EventLoops.resolve(backend));
         }
-        int threads = number(env, "THREADS", "1", 1, 64);
         String seedText = get(env, "SEED", "");
         long seed;
         if (seedText.isEmpty()) {

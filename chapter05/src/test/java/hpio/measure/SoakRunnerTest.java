@@ -70,6 +70,24 @@ class SoakRunnerTest {
     }
 
     @Test
+    void theCompletionPathIsSoakedWhereIoUringWorksWithOneLoop() {
+        String uring = hpio.loop.EventLoops.unavailableReason("io_uring");
+        if (uring != null) {
+            assertThatThrownBy(() -> SoakSettings.parse(Map.of("BACKEND", "io_uring-completion")))
+                    .hasMessage("BACKEND=io_uring-completion: " + uring + " (or all)");
+            assertThat(SoakSettings.parse(Map.of("BACKEND", "all")).backends()).doesNotContain("io_uring-completion");
+            return;
+        }
+        assertThat(SoakSettings.parse(Map.of("BACKEND", "io_uring-completion")).backends())
+                .containsExactly("io_uring-completion");
+        assertThat(SoakSettings.parse(Map.of("BACKEND", "all")).backends()).endsWith("io_uring-completion");
+        assertThat(SoakSettings.parse(Map.of("BACKEND", "all", "THREADS", "2")).backends())
+                .doesNotContain("io_uring-completion");
+        assertThatThrownBy(() -> SoakSettings.parse(Map.of("BACKEND", "io_uring-completion", "THREADS", "2")))
+                .hasMessage("BACKEND=io_uring-completion runs one loop: leave THREADS at 1");
+    }
+
+    @Test
     void threadsOtherThanOneNeedTheBalancersOption() {
         assertThat(SoakRunner.threadsUnsupported(1)).isNull();
         String why = SoakRunner.threadsUnsupported(4);
