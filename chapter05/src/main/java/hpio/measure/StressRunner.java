@@ -260,9 +260,11 @@ public final class StressRunner {
         notes.add("syscalls/req and CPU µs/req: " + syscalls.whyNot().map(w -> "system calls not counted here: " + w)
                 .orElse("the proxy's system calls (perf stat -e " + SyscallCounter.EVENT + ") and CPU time"
                         + " (utime + stime) over the measured window, divided by the requests in it")
-                + ". The floor is 4 system calls per proxied keep-alive request: read the request from the client,"
-                + " write it to the backend, read the answer, write it to the client; the rest is the wait"
-                + " (epoll_wait, poll, select) and its share per request, and anything else the proxy's process does");
+                + ". A reactor's floor is 4 system calls per proxied keep-alive request: read the request from the"
+                + " client, write it to the backend, read the answer, write it to the client; the rest is the wait"
+                + " (epoll_wait, poll, select) and its share per request, and anything else the proxy's process does."
+                + " The io_uring-completion row has no such floor: its reads and writes are operations, many"
+                + " submitted and reaped per io_uring_enter");
         if (scenarios.stream().anyMatch(s -> s.kind() == Scenario.Kind.MAX)) {
             notes.add("max: " + max.why() + "; the load tool with " + LoadTool.threads(max.connections())
                     + " threads. Its connect burst is kept apart from request errors: connects that failed in connect"
