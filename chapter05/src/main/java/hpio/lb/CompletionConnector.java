@@ -59,18 +59,10 @@ final class CompletionConnector {
         timespec.set(ValueLayout.JAVA_LONG, 8, (connectTimeoutMillis % 1000) * 1_000_000L);
     }
 
-    /** Upstreams still allowed for this client: not tried yet, and up (or, if none is up, any not tried). */
-    private long candidates(long tried, long now) {
-        long all = upstreams.length == 64 ? -1L : (1L << upstreams.length) - 1;
-        long up = 0;
-        for (Upstream u : upstreams) if (u.isUp(now)) up |= 1L << u.index;
-        long untried = all & ~tried;
-        return (untried & up) != 0 ? untried & up : untried;
-    }
-
     /** Picks an upstream and submits the connect; with none left, the client is closed. */
     void connect(CompletionConnection c) throws IOException {
-        int i = algorithm.pick(upstreams, c.clientIpv4, candidates(c.triedUpstreams, loop.nanoTime()));
+        long allowed = Upstream.candidates(upstreams, c.triedUpstreams, loop.nanoTime());
+        int i = algorithm.pick(upstreams, c.clientIpv4, allowed);
         if (i < 0) {
             stats.rejectedNoUpstream++;
             rateLimited.log(RateLimitedLog.Kind.NO_UPSTREAM, "high_perf_lb: no backend reachable; closing client connections");
@@ -113,7 +105,7 @@ final class CompletionConnector {
             lb.abort(c);
             return;
         }
-        markFailed(upstreams[c.upstream], why, loop.nanoTime());
+        upstreams[c.upstream].markFailed(why, loop.nanoTime(), failTimeoutNanos, log);
         lb.closeSoon(c.backendFd);                // nothing of it is in flight: its CONNECT has ended
         c.backendFd = -1;
         connect(c);
@@ -123,12 +115,5 @@ final class CompletionConnector {
     private static boolean peersFault(int errno) {
         return errno == LinuxIoUring.ECANCELED || errno == Errno.ECONNREFUSED || errno == Errno.ETIMEDOUT
                 || errno == Errno.ENETUNREACH || errno == Errno.EHOSTUNREACH || errno == Errno.ECONNRESET;
-    }
-
-    private void markFailed(Upstream u, String why, long now) {
-        if (u.markDown(now, failTimeoutNanos)) {
-            log.printf("high_perf_lb: backend %s failed (%s); skipping it for %d s%n",
-                    u.name(), why, TimeUnit.NANOSECONDS.toSeconds(failTimeoutNanos));
-        }
     }
 }

@@ -1,8 +1,10 @@
 package hpio.lb;
 
+import java.io.PrintStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One backend server the balancer forwards to, with its live counters and passive
@@ -66,6 +68,32 @@ public final class Upstream {
         downUntilNanos = nowNanos + forNanos;
         down = true;
         return wasUp;
+    }
+
+    /**
+     * Marks the backend down after a failure of its own, and says so once per
+     * outage in {@code log}; both connectors (the reactor's and the completion
+     * path's) report a failed connect this way.
+     */
+    void markFailed(String why, long nowNanos, long forNanos, PrintStream log) {
+        if (markDown(nowNanos, forNanos)) {
+            log.printf("high_perf_lb: backend %s failed (%s); skipping it for %d s%n",
+                    name(), why, TimeUnit.NANOSECONDS.toSeconds(forNanos));
+        }
+    }
+
+    /**
+     * Of {@code upstreams}, those still allowed for one client, as a bit set: not
+     * tried yet ({@code tried}) and up; if none of those is up, any not tried.
+     */
+    static long candidates(Upstream[] upstreams, long tried, long nowNanos) {
+        long all = upstreams.length == 64 ? -1L : (1L << upstreams.length) - 1;
+        long up = 0;
+        for (Upstream u : upstreams) if (u.isUp(nowNanos)) up |= 1L << u.index;
+        long untried = all & ~tried;
+        // Every one marked down: try them anyway (a refused connect costs little),
+        // so service resumes the moment one comes back.
+        return (untried & up) != 0 ? untried & up : untried;
     }
 
     void connected() {

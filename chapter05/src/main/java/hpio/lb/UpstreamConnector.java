@@ -46,23 +46,13 @@ final class UpstreamConnector {
         this.failTimeoutNanos = TimeUnit.SECONDS.toNanos(config.failTimeoutSeconds());
     }
 
-    /** Upstreams still allowed for this client: not tried yet, and up (or, if none is up, any not tried). */
-    private long candidates(long tried, long now) {
-        long all = upstreams.length == 64 ? -1L : (1L << upstreams.length) - 1;
-        long up = 0;
-        for (Upstream u : upstreams) if (u.isUp(now)) up |= 1L << u.index;
-        long untried = all & ~tried;
-        // Every one marked down: try them anyway (a refused connect costs little),
-        // so service resumes the moment one comes back.
-        return (untried & up) != 0 ? untried & up : untried;
-    }
-
     /** Picks an upstream and starts a non-blocking connect; on failure tries the next one; else closes the client. */
     // snippet-start connect-upstream
     void connect(Connection c) {
         long now = loop.nanoTime();
         while (true) {
-            int i = algorithm.pick(upstreams, c.clientIpv4, candidates(c.triedUpstreams, now));
+            long allowed = Upstream.candidates(upstreams, c.triedUpstreams, now);
+            int i = algorithm.pick(upstreams, c.clientIpv4, allowed);
             if (i < 0) {
                 stats.rejectedNoUpstream++;
                 rateLimited.log(RateLimitedLog.Kind.NO_UPSTREAM,
@@ -75,7 +65,8 @@ final class UpstreamConnector {
             try {
                 c.backendFd = sockets.connect(upstreams[i].address);
             } catch (PeerUnreachableException e) {
-                markFailed(upstreams[i], e, now);  // refused by connect() itself (usually finishConnect says so)
+                // Refused by connect() itself (usually finishConnect says so): the next one.
+                upstreams[i].markFailed(e.getMessage(), now, failTimeoutNanos, log);
                 continue;
             } catch (IOException e) {              // EMFILE, EADDRNOTAVAIL: ours, not the backend's
                 localFailure(c, e);
@@ -133,17 +124,10 @@ final class UpstreamConnector {
 
     private void retryElsewhere(Connection c, IOException why) {
         loop.cancel(c.connectTimer);
-        markFailed(upstreams[c.upstream], why, loop.nanoTime());
+        upstreams[c.upstream].markFailed(why.getMessage(), loop.nanoTime(), failTimeoutNanos, log);
         lb.closeFd(c.backendFd);
         c.backendFd = -1;
         c.state = Connection.FREE;
         connect(c);
-    }
-
-    private void markFailed(Upstream u, IOException why, long now) {
-        if (u.markDown(now, failTimeoutNanos)) {
-            log.printf("high_perf_lb: backend %s failed (%s); skipping it for %d s%n",
-                    u.name(), why.getMessage(), TimeUnit.NANOSECONDS.toSeconds(failTimeoutNanos));
-        }
     }
 }
