@@ -17,7 +17,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * The bytes of an open connection, both ways, as chains of operations. Each
  * direction receives the next chunk while the previous one is being sent: a
- * RECV's bytes are SENT at once and the next RECV submitted with them; bytes
+ * RECV's bytes are sent at once and the next RECV submitted with them; bytes
  * that arrive while a SEND is still in flight wait as the one pending chunk,
  * and no RECV is submitted until that SEND has completed. So a direction has in
  * flight a RECV, or a SEND, or both, and holds at most two buffers.
