@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * One proxied client on the completion path: its two fds and the two directions
- * between them, each with the buffer the kernel fills (RECV) and empties (SEND).
+ * between them, each with the buffers the kernel fills (RECV) and empties (SEND).
  * Made once per slot by {@link CompletionSlots} and reused; nothing here is
  * allocated per connection or per operation.
  *
@@ -28,25 +28,53 @@ final class CompletionConnection {
     static final int CLOSING = 3;            // being closed: waiting for the CQEs of what is in flight
 
     /**
-     * One direction: a RECV from its source, then SENDs of exactly those bytes to
-     * its destination, then the next RECV. At most one operation of a direction is
-     * in flight, so bytes cannot be reordered and a destination that does not read
-     * stops its source being read (backpressure). The bytes are in a buffer of the
-     * shared pool the kernel picked for the RECV ({@link #pooled}, from its CQE to
-     * the end of the last SEND of them), or in a buffer of the slot's own
-     * ({@link #own}: where the kernel has no provided buffers, or once the pool ran
-     * dry for this slot).
+     * Bytes received and not yet all sent: a buffer of the shared pool the kernel
+     * picked for the RECV ({@link #pooled}), or the direction's own buffer.
+     */
+    static final class Chunk {
+        int pooled = -1;                     // id of the pool's buffer, or -1: the direction's own buffer
+        long address;
+        int offset;                          // [offset, length): not yet sent
+        int length;                          // 0: empty
+
+        boolean isEmpty() { return length == 0; }
+
+        void fill(int pooled, long address, int length) {
+            this.pooled = pooled;
+            this.address = address;
+            this.offset = 0;
+            this.length = length;
+        }
+
+        void clear() {
+            pooled = -1;
+            offset = length = 0;
+        }
+    }
+
+    /**
+     * One direction: RECVs from its source, SENDs of exactly those bytes to its
+     * destination, the next RECV in flight while the previous bytes are sent.
+     *
+     * <p>At most ONE SEND in flight: two SENDs on a stream socket, both in
+     * flight, could interleave: should the first be short (the window had room
+     * for part of it), the second's bytes would be in the stream before the
+     * first's rest. So {@link #sending} goes first, all of it, short sends
+     * included; only then {@link #pending}, the one chunk received meanwhile.
+     * While a chunk is pending no RECV is submitted: a destination that does not
+     * read stops its source being read (backpressure), with at most two buffers
+     * per direction held.
      */
     static final class Direction {
         final boolean fromClient;
         final int recvOp;
         final int sendOp;
         MemorySegment own;                   // the slot's own buffer, or null; kept for the slot's life
-        int pooled = -1;                     // id of the pool's buffer holding the bytes, or -1
-        long address;                        // where the bytes are: in own, or in the pooled buffer
-        int op;                              // the operation in flight, 0 if none
-        int offset;                          // [offset, length): received, not yet sent
-        int length;
+        final Chunk sending = new Chunk();   // the bytes of the SEND in flight; empty if none
+        final Chunk pending = new Chunk();   // received while a SEND was in flight: the next to go
+        boolean receiving;                   // a RECV in flight
+        int lentAtRecv;                      // buffers the pool had lent when that RECV went out
+        boolean sendInFlight;                // a SEND of sending in flight
         boolean ended;                       // no more RECVs: its source ended or failed
         boolean done;                        // nothing more to do: FIN passed on, or its peer is gone
 
@@ -57,9 +85,15 @@ final class CompletionConnection {
             this.own = own;
         }
 
+        /** Whether the own buffer holds bytes not yet sent (a RECV into it must wait). */
+        boolean ownHeld() {
+            return (!sending.isEmpty() && sending.pooled < 0) || (!pending.isEmpty() && pending.pooled < 0);
+        }
+
         void reset() {
-            op = offset = length = 0;
-            ended = done = false;
+            sending.clear();
+            pending.clear();
+            receiving = sendInFlight = ended = done = false;
         }
     }
 

@@ -165,6 +165,156 @@ class CompletionBalancerTest {
         }
     }
 
+    /**
+     * Shrinks the send buffers of the balancer's two sockets of its one connection
+     * (SO_SNDBUF, 16 KiB; the kernel doubles it) once it is open: a 64 KiB SEND is
+     * then short, and so is the SEND of its rest, with the next chunk already
+     * pending behind it; with the kernel's autotuned buffers the rest nearly
+     * always fits at once.
+     */
+    private static void smallSendBuffers(RunningBalancer lb) {
+        Peers.await("the connection open", () -> inside(lb).slots().made() >= 1
+                && inside(lb).slots().get(1).state == CompletionConnection.OPEN);
+        CompletionConnection c = inside(lb).slots().get(1);
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment cs = hpio.nativeio.Posix.newCallState(arena);
+            java.lang.foreign.MemorySegment size = arena.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
+            size.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, 16 * 1024);
+            for (int fd : new int[] {c.clientFd, c.backendFd}) {
+                assertThat(hpio.nativeio.Posix.setsockopt(cs, fd, hpio.nativeio.Posix.SOL_SOCKET, SO_SNDBUF, size, 4))
+                        .as("setsockopt(SO_SNDBUF) of fd " + fd).isZero();
+            }
+        }
+    }
+
+    private static final int SO_SNDBUF = 7;                       // Linux's; io_uring is Linux's only
+
+    /**
+     * An echo backend that reads in small pieces of varying size through a small
+     * window, and stops now and then: the balancer's SENDs to it are short, and
+     * the next chunk waits behind them.
+     */
+    private static final class SlowEcho extends Peers.Server {
+        SlowEcho() throws IOException { super(0); }
+
+        @Override
+        protected void serve(Socket s) throws IOException {
+            s.setReceiveBufferSize(64 * 1024);                   // no autotuning: the window stays small
+            var in = s.getInputStream();
+            var out = s.getOutputStream();
+            Random random = new Random(7);
+            byte[] buf = new byte[4096];
+            long total = 0;
+            for (int n; (n = in.read(buf, 0, 1 + random.nextInt(buf.length))) > 0; ) {
+                out.write(buf, 0, n);
+                if ((total += n) % (1 << 20) < n) sleepQuietly();   // a pause each MiB
+            }
+            s.shutdownOutput();
+        }
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(2);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * 32 MiB each way through a backend and a client that both read slowly in
+     * small pieces: short SENDs with a chunk pending behind them, both ways, all
+     * the time. Every byte arrives, in order (compared where it lands), then the
+     * FIN; a chunk did wait behind a SEND in flight (more than one buffer's worth
+     * held by a direction at once), and every pool buffer comes back.
+     */
+    @Test
+    void thirtyTwoMebibytesThroughSlowReadersArriveInOrderWithChunksPending() throws Exception {
+        byte[] payload = new byte[32 << 20];
+        new Random(32).nextBytes(payload);
+        try (SlowEcho backend = new SlowEcho(); RunningBalancer lb = new RunningBalancer(config(backend));
+             Socket s = new Socket()) {
+            s.setReceiveBufferSize(64 * 1024);
+            s.connect(new InetSocketAddress("127.0.0.1", lb.port()), 10_000);
+            s.setSoTimeout((int) Peers.DEADLINE.toMillis());
+            smallSendBuffers(lb);
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int at = 0; at < payload.length; at += 64 * 1024) s.getOutputStream().write(payload, at, 64 * 1024);
+                    s.shutdownOutput();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            byte[] buf = new byte[1500];
+            int got = 0;
+            for (int n; (n = s.getInputStream().read(buf)) > 0; got += n) {
+                assertThat(got + n).as("bytes echoed").isLessThanOrEqualTo(payload.length);
+                int wrong = java.util.Arrays.mismatch(buf, 0, n, payload, got, got + n);
+                assertThat(wrong).as("first byte out of place, at offset %d of the stream", got + wrong).isEqualTo(-1);
+                if (got % (1 << 20) < n) sleepQuietly();
+            }
+            writer.join();
+            assertThat(got).as("bytes echoed, then a FIN").isEqualTo(payload.length);
+            lb.awaitIdle();
+            assertThat(lb.lb.bytesToBackends()).isEqualTo(payload.length);
+            assertThat(lb.lb.bytesToClients()).isEqualTo(payload.length);
+            assertThat(lb.lb.maxBuffered()).as("bytes held by a direction: a chunk pending behind a SEND")
+                    .isGreaterThan(CompletionBalancer.BUFFER_SIZE);
+            assertThat(inside(lb).flows().pooledHeld()).as("pool buffers not given back").isZero();
+            lb.assertAlive();
+        }
+    }
+
+    /**
+     * The backend resets while the client, not reading, has a SEND in flight and
+     * a chunk pending behind it (two pool buffers held by that direction): once
+     * the client reads, it gets every byte the balancer read, in order, the
+     * pending chunk included, then a FIN (not a reset).
+     */
+    @Test
+    void aBackendResetWithAChunkPendingDeliversItThenAFin() throws Exception {
+        try (java.net.ServerSocket backend = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             RunningBalancer lb = new RunningBalancer(LbConfig.defaults(0, List.of(
+                     new LbConfig.UpstreamSpec("127.0.0.1", backend.getLocalPort(), 1))).withEventBackend(Balancer.COMPLETION));
+             Socket client = new Socket()) {
+            client.setReceiveBufferSize(4096);
+            client.connect(new InetSocketAddress("127.0.0.1", lb.port()), 10_000);
+            client.getOutputStream().write('?');
+            Socket served = backend.accept();
+            served.getInputStream().read();
+            smallSendBuffers(lb);
+            Thread writer = Thread.ofVirtual().start(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                try {
+                    for (long at = 0; ; at += chunk.length) {
+                        for (int i = 0; i < chunk.length; i++) chunk[i] = (byte) ((at + i) % 251);
+                        served.getOutputStream().write(chunk);
+                    }
+                } catch (IOException reset) {
+                    // we reset it below
+                }
+            });
+            Peers.await("a SEND to the client in flight and a chunk pending", () -> inside(lb).flows().pooledHeld() == 2);
+            served.setSoLinger(true, 0);
+            served.close();
+            writer.join();
+            long got = 0;
+            byte[] buf = new byte[64 * 1024];
+            client.setSoTimeout((int) Peers.DEADLINE.toMillis());
+            for (int n; (n = client.getInputStream().read(buf)) > 0; got += n) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] != (byte) ((got + i) % 251)) throw new AssertionError("byte out of place at offset " + (got + i));
+                }
+            }
+            lb.awaitIdle();
+            assertThat(got).as("bytes the client got, then a FIN").isEqualTo(lb.lb.bytesToClients())
+                    .isGreaterThan(CompletionBalancer.BUFFER_SIZE);
+            assertThat(inside(lb).flows().pooledHeld()).as("pool buffers not given back").isZero();
+            lb.assertAlive();
+        }
+    }
+
     /** stop() while a SEND waits on a client that does not read: it is cancelled, and every fd closes. */
     @Test
     void stopDuringASendClosesEveryFd() throws Exception {
