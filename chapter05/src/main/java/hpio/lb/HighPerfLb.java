@@ -212,7 +212,7 @@ public final class HighPerfLb implements Callable<Integer> {
         if (parseThreads() != 1) on = "--threads " + threads + " (it runs one loop)";
         else if (spliceKib != null) on = "--splice (its SENDs and RECVs copy through its buffers)";
         else if (edgeTriggered) on = "--edge-triggered (it asks for no readiness)";
-        else if (writeBufferKib != null) on = "--write-buffer (a direction holds one buffer, sent before the next RECV)";
+        else if (writeBufferKib != null) on = "--write-buffer (a direction holds two buffers at most: one being sent, one behind it)";
         else if (idleTimeoutSeconds != null) on = "--idle-timeout (exercise 5 is the reactor's)";
         else if (graceful || drainTimeout != null) on = (graceful ? "--graceful" : "--drain-timeout")
                 + " (exercise 6 is the reactor's)";
