@@ -123,7 +123,7 @@ public final class IoUringBufRing implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        LinuxIoUring.munmap(cs, buffers.address(), buffers.byteSize());
+        LinuxIoUring.unmap(cs, buffers);
         arena.close();
     }
 }

@@ -172,6 +172,7 @@ public final class IoUringRing implements AutoCloseable {
     /**
      * IORING_OP_POLL_ADD: completes when {@code fd} has any of {@code pollMask}; res is the ready mask.
      * IORING_POLL_ADD_MULTI keeps it armed: a CQE with F_MORE per wake-up (new data), not per level.
+     * Without it, one CQE and the poll is gone.
      */
     public boolean prepPollAdd(int fd, int pollMask, int pollFlags, long userData) {
         // len holds the flags; poll32_events the mask (little-endian on our two archs).
@@ -180,11 +181,13 @@ public final class IoUringRing implements AutoCloseable {
 
     /** IORING_OP_POLL_REMOVE of the poll submitted with {@code targetUserData}; res 0 or -ENOENT. */
     public boolean prepPollRemove(long targetUserData, long userData) {
-        return prep(IORING_OP_POLL_REMOVE, -1, targetUserData, 0, 0, 0, userData); }
+        return prep(IORING_OP_POLL_REMOVE, -1, targetUserData, 0, 0, 0, userData);
+    }
 
     /** IORING_OP_ASYNC_CANCEL of the request(s) with {@code targetUserData}, which then complete with -ECANCELED. */
     public boolean prepCancel(long targetUserData, int cancelFlags, long userData) {
-        return prep(IORING_OP_ASYNC_CANCEL, -1, targetUserData, 0, 0, cancelFlags, userData); }
+        return prep(IORING_OP_ASYNC_CANCEL, -1, targetUserData, 0, 0, cancelFlags, userData);
+    }
 
     /**
      * IORING_OP_ACCEPT on a listening {@code fd}; res is the new fd. {@code addr} and
@@ -205,14 +208,16 @@ public final class IoUringRing implements AutoCloseable {
 
     /** IORING_OP_RECV into {@code buf} (a raw address); res is the byte count, 0 at EOF. */
     public boolean prepRecv(int fd, long buf, int len, int msgFlags, long userData) {
-        return prep(IORING_OP_RECV, fd, buf, 0, len, msgFlags, userData); }
+        return prep(IORING_OP_RECV, fd, buf, 0, len, msgFlags, userData);
+    }
 
     /** IORING_OP_CLOSE (5.6): {@code close(fd)} as an operation; the fd stays open until it is submitted. */
     public boolean prepClose(int fd, long userData) { return prep(IORING_OP_CLOSE, fd, 0, 0, 0, 0, userData); }
 
     /** IORING_OP_SEND from {@code buf} (a raw address); res is the byte count sent. */
     public boolean prepSend(int fd, long buf, int len, int msgFlags, long userData) {
-        return prep(IORING_OP_SEND, fd, buf, 0, len, msgFlags, userData); }
+        return prep(IORING_OP_SEND, fd, buf, 0, len, msgFlags, userData);
+    }
 
     /**
      * IORING_OP_LINK_TIMEOUT, a deadline for the SQE before it (which carries IOSQE_IO_LINK): if it passes
@@ -336,10 +341,10 @@ public final class IoUringRing implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        munmap(cs, sqes.address(), sqes.byteSize());
-        munmap(cs, sqRing.address(), sqRing.byteSize());
-        if (cqRing != sqRing) munmap(cs, cqRing.address(), cqRing.byteSize());
-        Posix.close(cs, fd);                 // the kernel cancels what is still in flight
+        unmap(cs, sqes);
+        unmap(cs, sqRing);
+        if (cqRing != sqRing) unmap(cs, cqRing);
+        if (Posix.close(cs, fd) < 0) throw new IllegalStateException("close(io_uring): " + Errno.name(Posix.errno(cs)));
         arena.close();
     }
 }

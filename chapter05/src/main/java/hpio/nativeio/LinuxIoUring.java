@@ -275,6 +275,16 @@ public final class LinuxIoUring {
         catch (Throwable t) { throw linkageFailure(t); }
     }
 
+    /**
+     * Unmaps {@code m}, which we mapped: munmap fails only for an address or length
+     * we got wrong (EINVAL), a bug, so a failure is thrown, not passed over.
+     */
+    static void unmap(MemorySegment cs, MemorySegment m) {
+        if (munmap(cs, m.address(), m.byteSize()) < 0) {
+            throw new IllegalStateException("munmap(" + m.byteSize() + " bytes) failed: " + Errno.name(Posix.errno(cs)));
+        }
+    }
+
     // ---------------------------------------------------------------- availability
 
     private static volatile String probed;        // "" when available, else the reason

@@ -137,28 +137,14 @@ class CompletionBalancerTest {
             client.getOutputStream().write('?');
             Socket served = backend.accept();
             served.getInputStream().read();
-            Thread writer = Thread.ofVirtual().start(() -> {
-                byte[] chunk = new byte[64 * 1024];
-                try {
-                    for (long at = 0; ; at += chunk.length) {
-                        for (int i = 0; i < chunk.length; i++) chunk[i] = (byte) ((at + i) % 251);
-                        served.getOutputStream().write(chunk);
-                    }
-                } catch (IOException reset) {
-                    // we reset it below
-                }
-            });
+            Thread writer = LoadBalancerContract.writePatternUntilReset(served);
             Peers.await("a SEND to the client in flight", () -> lb.lb.maxBuffered() > 0);
             served.setSoLinger(true, 0);
             served.close();
             writer.join();
             assertThat(lb.lb.poolFree()).as("the slot is not back while its SEND is out").isEqualTo(lb.lb.poolCapacity() - 1);
-            long got = 0;
-            byte[] buf = new byte[64 * 1024];
             client.setSoTimeout((int) Peers.DEADLINE.toMillis());
-            for (int n; (n = client.getInputStream().read(buf)) > 0; got += n) {
-                for (int i = 0; i < n; i++) assertThat(buf[i]).isEqualTo((byte) ((got + i) % 251));
-            }
+            long got = LoadBalancerContract.readPattern(client, true);   // in order, then a FIN
             lb.awaitIdle();
             assertThat(got).as("bytes the client got, then a FIN").isEqualTo(lb.lb.bytesToClients()).isPositive();
             assertThat(inside(lb).flows().pooledHeld()).as("pool buffers not given back").isZero();
@@ -284,29 +270,13 @@ class CompletionBalancerTest {
             Socket served = backend.accept();
             served.getInputStream().read();
             smallSendBuffers(lb);
-            Thread writer = Thread.ofVirtual().start(() -> {
-                byte[] chunk = new byte[64 * 1024];
-                try {
-                    for (long at = 0; ; at += chunk.length) {
-                        for (int i = 0; i < chunk.length; i++) chunk[i] = (byte) ((at + i) % 251);
-                        served.getOutputStream().write(chunk);
-                    }
-                } catch (IOException reset) {
-                    // we reset it below
-                }
-            });
+            Thread writer = LoadBalancerContract.writePatternUntilReset(served);
             Peers.await("a SEND to the client in flight and a chunk pending", () -> inside(lb).flows().pooledHeld() == 2);
             served.setSoLinger(true, 0);
             served.close();
             writer.join();
-            long got = 0;
-            byte[] buf = new byte[64 * 1024];
             client.setSoTimeout((int) Peers.DEADLINE.toMillis());
-            for (int n; (n = client.getInputStream().read(buf)) > 0; got += n) {
-                for (int i = 0; i < n; i++) {
-                    if (buf[i] != (byte) ((got + i) % 251)) throw new AssertionError("byte out of place at offset " + (got + i));
-                }
-            }
+            long got = LoadBalancerContract.readPattern(client, true);   // in order, then a FIN
             lb.awaitIdle();
             assertThat(got).as("bytes the client got, then a FIN").isEqualTo(lb.lb.bytesToClients())
                     .isGreaterThan(CompletionBalancer.BUFFER_SIZE);

@@ -188,17 +188,7 @@ abstract class LoadBalancerContract {
             client.getOutputStream().write('?');
             Socket served = backend.accept();
             served.getInputStream().read();
-            Thread writer = Thread.ofVirtual().start(() -> {
-                byte[] chunk = new byte[64 * 1024];
-                try {
-                    for (long at = 0; ; at += chunk.length) {
-                        for (int i = 0; i < chunk.length; i++) chunk[i] = (byte) ((at + i) % 251);
-                        served.getOutputStream().write(chunk);
-                    }
-                } catch (IOException reset) {
-                    // we reset it below
-                }
-            });
+            Thread writer = writePatternUntilReset(served);
             Peers.await("the balancer holds a leftover for the client that does not read",
                     () -> holdsBytes(lb));
             served.setSoLinger(true, 0);
@@ -328,6 +318,24 @@ abstract class LoadBalancerContract {
     /** Whether the balancer holds bytes a destination did not take yet (in user space; --splice: in a pipe). */
     boolean holdsBytes(RunningBalancer lb) { return lb.lb.maxBuffered() > 0; }
 
+    /**
+     * A backend that writes the i % 251 pattern to {@code served} as fast as the
+     * balancer takes it, until the test resets that socket.
+     */
+    static Thread writePatternUntilReset(Socket served) {
+        return Thread.ofVirtual().start(() -> {
+            byte[] chunk = new byte[64 * 1024];
+            try {
+                for (long at = 0; ; at += chunk.length) {
+                    for (int i = 0; i < chunk.length; i++) chunk[i] = (byte) ((at + i) % 251);
+                    served.getOutputStream().write(chunk);
+                }
+            } catch (IOException reset) {
+                // the test resets it
+            }
+        });
+    }
+
     /** Reads until EOF or a reset, checking the i % 251 pattern; returns the count. */
     private static long readPattern(Socket s) throws IOException {
         return readPattern(s, false);
@@ -339,7 +347,7 @@ abstract class LoadBalancerContract {
      * an RST would make the client's kernel throw away any of those bytes it had not
      * yet handed to the client.
      */
-    private static long readPattern(Socket s, boolean endsInFin) throws IOException {
+    static long readPattern(Socket s, boolean endsInFin) throws IOException {
         byte[] buf = new byte[64 * 1024];
         long got = 0;
         try {
